@@ -1,0 +1,32 @@
+#pragma once
+// Structured JSON logging. Each line is one JSON object built with nlohmann::json (spdlog itself does not escape
+// JSON), written by an asynchronous spdlog logger to stdout. Every configured secret is scrubbed from every line
+// before it is written, as a last line of defence: secrets are never put into log fields in the first place.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sidetag::observe {
+
+enum class Level { trace = 0, debug = 1, info = 2, warn = 3, error = 4 };
+Level parse_level(const std::string& s);
+const char* level_name(Level l);
+
+// Call once at start-up (before threads start). env is added to every line.
+void init_logging(Level level, const std::string& env);
+void set_level(Level level);
+void set_env(const std::string& env);
+// Values to scrub from every log line (tokens, API keys, app secrets). Thread-safe; replaces the previous set.
+void set_secrets(std::vector<std::string> secrets);
+bool log_enabled(Level level);
+// Writes one line: {"ts":..., "level":..., "env":..., <fields>}. Fields "msg", "trace_id", "stage" are conventional.
+void log(Level level, nlohmann::json fields);
+void flush_logs();
+void shutdown_logging();
+
+// Replaces every occurrence of any secret in text with "[redacted]". Exposed for the sandbox recorder and traces.
+std::string scrub_secrets(std::string text);
+
+}  // namespace sidetag::observe

@@ -1,0 +1,595 @@
+// YAML -> typed Config: environment overlay, interpolation, strict validation with "path (line N): message".
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/yaml_tree.hpp"
+#include "sidetag/config/config.hpp"
+#include "sidetag/util/strings.hpp"
+
+namespace sidetag::config {
+
+std::optional<std::string> process_env(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+const SiteConfig* Config::find_site(const std::string& id) const {
+  for (const auto& s : sites) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+const SourceConfig* Config::find_source_by_path(std::string_view path) const {
+  for (const auto& s : sources) {
+    if (s.path == path) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Config::secrets() const {
+  std::vector<std::string> out;
+  for (const auto& site : sites) {
+    for (const auto& p : site.pixels) {
+      if (!p.access_token.empty()) out.push_back(p.access_token);
+      if (!p.app_secret.empty()) out.push_back(p.app_secret);
+    }
+  }
+  for (const auto& s : sources) {
+    for (const auto& k : s.api_keys) out.push_back(k);
+  }
+  return out;
+}
+
+namespace {
+
+std::string at(const std::string& path, int line) {
+  return path + (line > 0 ? " (line " + std::to_string(line) + ")" : std::string());
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+// ${VAR}, ${VAR:-default}, ${file:/path}; "$${" is a literal "${". When VAR is unset but VAR_FILE is set (the
+// Docker/Kubernetes secrets convention), the file's content is used. Trailing newlines of files are dropped.
+bool interpolate_scalar(const std::string& in, std::string& out, EnvLookup lookup, std::string& error) {
+  out.clear();
+  std::size_t i = 0;
+  while (i < in.size()) {
+    if (in.compare(i, 3, "$${") == 0) {
+      out += "${";
+      i += 3;
+      continue;
+    }
+    if (in.compare(i, 2, "${") != 0) {
+      out += in[i++];
+      continue;
+    }
+    auto close = in.find('}', i + 2);
+    if (close == std::string::npos) {
+      error = "unterminated ${ in value";
+      return false;
+    }
+    std::string expr = in.substr(i + 2, close - i - 2);
+    i = close + 1;
+    if (util::starts_with(expr, "file:")) {
+      std::string path = expr.substr(5);
+      std::string content;
+      if (!read_file(path, content)) {
+        error = "cannot read secret file '" + path + "'";
+        return false;
+      }
+      while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
+      out += content;
+      continue;
+    }
+    std::string name = expr, fallback;
+    bool has_default = false;
+    if (auto pos = expr.find(":-"); pos != std::string::npos) {
+      name = expr.substr(0, pos);
+      fallback = expr.substr(pos + 2);
+      has_default = true;
+    }
+    bool valid_name = !name.empty();
+    for (char c : name) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) valid_name = false;
+    }
+    if (!valid_name) {
+      error = "invalid variable name in ${" + expr + "}";
+      return false;
+    }
+    if (auto v = lookup(name); v && !v->empty()) {
+      out += *v;
+    } else if (auto f = lookup(name + "_FILE"); f && !f->empty()) {
+      std::string content;
+      if (!read_file(*f, content)) {
+        error = "cannot read " + name + "_FILE '" + *f + "'";
+        return false;
+      }
+      while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
+      out += content;
+    } else if (has_default) {
+      out += fallback;
+    } else {
+      error = "environment variable " + name + " is not set (use ${" + name + ":-default} for a default)";
+      return false;
+    }
+  }
+  return true;
+}
+
+void interpolate_tree(Node& n, const std::string& path, EnvLookup lookup, std::vector<std::string>& errors) {
+  switch (n.kind) {
+    case Node::Kind::scalar: {
+      if (n.scalar.find('$') == std::string::npos) return;
+      std::string out, err;
+      if (!interpolate_scalar(n.scalar, out, lookup, err)) {
+        errors.push_back(at(path, n.line) + ": " + err);
+        return;
+      }
+      n.scalar = std::move(out);
+      n.quoted = true;  // an interpolated value is text, even if it looks like a number
+      return;
+    }
+    case Node::Kind::map:
+      for (auto& [k, v] : n.map) interpolate_tree(v, path.empty() ? k : path + "." + k, lookup, errors);
+      return;
+    case Node::Kind::seq:
+      for (std::size_t i = 0; i < n.seq.size(); ++i) {
+        interpolate_tree(n.seq[i], path + "[" + std::to_string(i) + "]", lookup, errors);
+      }
+      return;
+    case Node::Kind::null:
+      return;
+  }
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// Reads one YAML map against the keys the schema knows; finish() reports every key nobody asked for.
+class MapReader {
+ public:
+  MapReader(const Node* node, std::string path, std::vector<std::string>& errors)
+      : node_(node), path_(std::move(path)), errors_(errors) {
+    if (node_ && node_->kind == Node::Kind::null) node_ = nullptr;
+    if (node_ && node_->kind != Node::Kind::map) {
+      errors_.push_back(at(path_, node_->line) + ": expected a mapping (key: value pairs)");
+      node_ = nullptr;
+    }
+  }
+
+  bool present() const { return node_ != nullptr; }
+  const std::string& path() const { return path_; }
+  int line() const { return node_ ? node_->line : 0; }
+
+  const Node* child(const std::string& key) {
+    known_.insert(key);
+    if (!node_) return nullptr;
+    const Node* c = node_->find(key);
+    if (c && c->kind == Node::Kind::null) return nullptr;
+    return c;
+  }
+
+  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  void error(const std::string& key, const Node* n, const std::string& msg) {
+    errors_.push_back(at(key_path(key), n ? n->line : line()) + ": " + msg);
+  }
+
+  void str(const std::string& key, std::string& out, bool required = false) {
+    const Node* c = child(key);
+    if (!c) {
+      if (required) errors_.push_back(at(key_path(key), line()) + ": required value is missing");
+      return;
+    }
+    if (c->kind != Node::Kind::scalar) {
+      error(key, c, "expected a string");
+      return;
+    }
+    out = c->scalar;
+    if (required && out.empty()) error(key, c, "must not be empty");
+  }
+
+  template <typename T>
+  void integer(const std::string& key, T& out, long long min, long long max) {
+    const Node* c = child(key);
+    if (!c) return;
+    long long v = 0;
+    const std::string& s = c->scalar;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (c->kind != Node::Kind::scalar || ec != std::errc() || p != s.data() + s.size()) {
+      error(key, c, "expected an integer, got '" + (c->kind == Node::Kind::scalar ? s : std::string("<structure>")) + "'");
+      return;
+    }
+    if (v < min || v > max) {
+      error(key, c, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + s);
+      return;
+    }
+    out = static_cast<T>(v);
+  }
+
+  void flag(const std::string& key, bool& out) {
+    const Node* c = child(key);
+    if (!c) return;
+    if (c->kind == Node::Kind::scalar && !c->quoted) {
+      if (c->scalar == "true" || c->scalar == "True" || c->scalar == "TRUE") {
+        out = true;
+        return;
+      }
+      if (c->scalar == "false" || c->scalar == "False" || c->scalar == "FALSE") {
+        out = false;
+        return;
+      }
+    }
+    error(key, c, "expected true or false");
+  }
+
+  void str_list(const std::string& key, std::vector<std::string>& out) {
+    const Node* c = child(key);
+    if (!c) return;
+    if (c->kind == Node::Kind::scalar) {  // a single value is a one-element list
+      out = {c->scalar};
+      return;
+    }
+    if (c->kind != Node::Kind::seq) {
+      error(key, c, "expected a list of strings");
+      return;
+    }
+    out.clear();
+    for (std::size_t i = 0; i < c->seq.size(); ++i) {
+      if (c->seq[i].kind != Node::Kind::scalar) {
+        errors_.push_back(at(key_path(key) + "[" + std::to_string(i) + "]", c->seq[i].line) + ": expected a string");
+        continue;
+      }
+      out.push_back(c->seq[i].scalar);
+    }
+  }
+
+  void one_of(const std::string& key, std::string& out, std::initializer_list<const char*> allowed) {
+    const Node* c = child(key);
+    if (!c) return;
+    std::string all;
+    for (const char* a : allowed) {
+      if (c->kind == Node::Kind::scalar && c->scalar == a) {
+        out = a;
+        return;
+      }
+      all += all.empty() ? a : std::string(", ") + a;
+    }
+    error(key, c, "must be one of: " + all + (c->kind == Node::Kind::scalar ? " (got '" + c->scalar + "')" : ""));
+  }
+
+  void finish() {
+    if (!node_) return;
+    for (const auto& [k, v] : node_->map) {
+      if (known_.count(k)) continue;
+      std::string msg = "unknown key '" + k + "'";
+      std::string best;
+      std::size_t best_d = 3;
+      for (const auto& candidate : known_) {
+        auto d = edit_distance(k, candidate);
+        if (d < best_d) {
+          best_d = d;
+          best = candidate;
+        }
+      }
+      if (!best.empty()) msg += " (did you mean '" + best + "'?)";
+      errors_.push_back(at(key_path(k), v.line) + ": " + msg);
+    }
+  }
+
+ private:
+  const Node* node_;
+  std::string path_;
+  std::vector<std::string>& errors_;
+  std::set<std::string> known_;
+};
+
+void read_server(MapReader r, ServerConfig& s, std::vector<std::string>& errors) {
+  r.str("address", s.address);
+  r.integer("port", s.port, 0, 65535);
+  r.integer("threads", s.threads, 1, 256);
+  r.integer("max_header_bytes", s.max_header_bytes, 1024, 1 << 20);
+  r.integer("max_request_line", s.max_request_line, 256, 1 << 20);
+  r.integer("max_body_bytes", s.max_body_bytes, 1024, 256LL << 20);
+  r.integer("header_timeout_ms", s.header_timeout_ms, 10, 3'600'000);
+  r.integer("body_timeout_ms", s.body_timeout_ms, 10, 3'600'000);
+  r.integer("idle_timeout_ms", s.idle_timeout_ms, 10, 3'600'000);
+  r.integer("max_connections", s.max_connections, 1, 1'000'000);
+  r.integer("shutdown_grace_s", s.shutdown_grace_s, 0, 3600);
+  r.str_list("trusted_proxies", s.trusted_proxies);
+  if (const Node* tn = r.child("tls")) {
+    MapReader t(tn, r.key_path("tls"), errors);
+    TlsConfig tls;
+    t.str("cert_file", tls.cert_file, true);
+    t.str("key_file", tls.key_file, true);
+    t.finish();
+    s.tls = tls;
+  }
+  if (s.max_request_line > s.max_header_bytes) {
+    r.error("max_request_line", r.child("max_request_line"), "must not exceed server.max_header_bytes");
+  }
+  r.finish();
+}
+
+void read_meta(MapReader r, MetaDefaults& m, std::vector<std::string>& errors) {
+  r.str("graph_url", m.graph_url);
+  if (!util::starts_with(m.graph_url, "https://") && !util::starts_with(m.graph_url, "http://")) {
+    r.error("graph_url", r.child("graph_url"), "must start with https:// (or http:// for a local fake)");
+  }
+  while (!m.graph_url.empty() && m.graph_url.back() == '/') m.graph_url.pop_back();
+  r.str("api_version", m.api_version);
+  {
+    const auto& v = m.api_version;
+    bool ok = v.size() >= 4 && v[0] == 'v' && v.find('.') != std::string::npos;
+    for (std::size_t i = 1; ok && i < v.size(); ++i) ok = std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.';
+    if (!ok) r.error("api_version", r.child("api_version"), "expected a Graph API version like v26.0, got '" + v + "'");
+  }
+  std::string dispatch = m.dispatch == DispatchMode::live ? "live" : "sandbox";
+  r.one_of("dispatch", dispatch, {"live", "sandbox"});
+  m.dispatch = dispatch == "live" ? DispatchMode::live : DispatchMode::sandbox;
+  r.str("sandbox_file", m.sandbox_file);
+  r.str("partner_agent", m.partner_agent);
+  r.integer("connect_timeout_ms", m.connect_timeout_ms, 10, 600'000);
+  r.integer("request_timeout_ms", m.request_timeout_ms, 10, 600'000);
+  r.integer("max_connections", m.max_connections, 1, 256);
+  r.str("ca_file", m.ca_file);
+  r.str("dead_letter_file", m.dead_letter_file);
+  if (const Node* bn = r.child("batch")) {
+    MapReader b(bn, r.key_path("batch"), errors);
+    b.integer("max_events", m.batch_max_events, 1, 1000);
+    b.integer("max_delay_ms", m.batch_max_delay_ms, 0, 600'000);
+    b.integer("max_bytes", m.batch_max_bytes, 1024, 64LL << 20);
+    b.finish();
+  }
+  if (const Node* rn = r.child("retry")) {
+    MapReader b(rn, r.key_path("retry"), errors);
+    b.integer("initial_ms", m.retry_initial_ms, 1, 600'000);
+    b.integer("max_ms", m.retry_max_ms, 1, 86'400'000);
+    b.finish();
+  }
+  r.finish();
+}
+
+bool valid_region(const std::string& r) {
+  return r.size() == 2 && std::isupper(static_cast<unsigned char>(r[0])) && std::isupper(static_cast<unsigned char>(r[1]));
+}
+
+void read_sites(const Node* n, Config& c, std::vector<std::string>& errors) {
+  if (!n) return;
+  if (n->kind != Node::Kind::map) {
+    errors.push_back(at("sites", n->line) + ": expected a mapping of site id -> site settings");
+    return;
+  }
+  for (const auto& [id, sn] : n->map) {
+    MapReader r(&sn, "sites." + id, errors);
+    SiteConfig site;
+    site.id = id;
+    r.str_list("domains", site.domains);
+    r.str("default_region", site.default_region);
+    if (!site.default_region.empty()) {
+      std::string up = site.default_region;
+      for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (!valid_region(up)) r.error("default_region", r.child("default_region"), "expected an ISO 3166 alpha-2 code like GB");
+      site.default_region = up;
+    }
+    r.flag("allow_zero_value_purchase", site.allow_zero_value_purchase);
+    if (const Node* gn = r.child("ga4")) {
+      MapReader g(gn, r.key_path("ga4"), errors);
+      g.str_list("measurement_ids", site.ga4_measurement_ids);
+      g.finish();
+    }
+    if (const Node* mn = r.child("meta")) {
+      MapReader m(mn, r.key_path("meta"), errors);
+      const Node* pn = m.child("pixels");
+      if (pn && pn->kind != Node::Kind::seq) {
+        m.error("pixels", pn, "expected a list of pixels");
+      } else if (pn) {
+        for (std::size_t i = 0; i < pn->seq.size(); ++i) {
+          MapReader p(&pn->seq[i], m.key_path("pixels") + "[" + std::to_string(i) + "]", errors);
+          PixelConfig px;
+          p.str("id", px.id, true);
+          if (!px.id.empty() && px.id.find_first_not_of("0123456789") != std::string::npos) {
+            p.error("id", p.child("id"), "a pixel (dataset) id is numeric, got '" + px.id + "'");
+          }
+          p.str("access_token", px.access_token);
+          p.str("app_secret", px.app_secret);
+          p.str("test_event_code", px.test_event_code);
+          p.finish();
+          site.pixels.push_back(std::move(px));
+        }
+      }
+      m.finish();
+    }
+    r.finish();
+    c.sites.push_back(std::move(site));
+  }
+}
+
+const std::set<std::string> kReservedPaths = {"/healthz", "/readyz", "/metrics", "/g/collect", "/mp/collect"};
+
+void read_sources(const Node* n, Config& c, std::vector<std::string>& errors) {
+  if (!n) return;
+  if (n->kind != Node::Kind::map) {
+    errors.push_back(at("sources", n->line) + ": expected a mapping of source name -> source settings");
+    return;
+  }
+  std::set<std::string> paths;
+  for (const auto& [name, sn] : n->map) {
+    MapReader r(&sn, "sources." + name, errors);
+    SourceConfig s;
+    s.name = name;
+    s.type = "capi_json";
+    r.one_of("type", s.type, {"capi_json"});
+    s.path = "/v1/events";
+    r.str("path", s.path);
+    if (s.path.empty() || s.path[0] != '/') r.error("path", r.child("path"), "must start with /");
+    if (kReservedPaths.count(s.path)) r.error("path", r.child("path"), "'" + s.path + "' is reserved by the server");
+    if (!paths.insert(s.path).second) r.error("path", r.child("path"), "path '" + s.path + "' is used by another source");
+    r.str("site", s.site, true);
+    r.str_list("api_keys", s.api_keys);
+    for (const auto& k : s.api_keys) {
+      if (k.size() < 16) r.error("api_keys", r.child("api_keys"), "API keys must be at least 16 characters");
+    }
+    r.one_of("action_source", s.action_source,
+             {"website", "email", "app", "phone_call", "chat", "physical_store", "system_generated",
+              "business_messaging", "other"});
+    const Node* site_node = r.child("site");
+    if (!s.site.empty() && !c.find_site(s.site)) {
+      r.error("site", site_node, "no site '" + s.site + "' is defined under sites");
+    }
+    if (s.api_keys.empty()) {
+      r.error("api_keys", nullptr, "at least one API key is required (server-to-server sources are authenticated)");
+    }
+    r.finish();
+    c.sources.push_back(std::move(s));
+  }
+}
+
+void check_combinations(Config& c, std::vector<std::string>& errors) {
+  const bool live = c.meta.dispatch == DispatchMode::live;
+  for (const auto& site : c.sites) {
+    for (std::size_t i = 0; i < site.pixels.size(); ++i) {
+      const auto& p = site.pixels[i];
+      const std::string path = "sites." + site.id + ".meta.pixels[" + std::to_string(i) + "]";
+      if (live && p.access_token.empty()) {
+        errors.push_back(path + ".access_token: required when meta.dispatch is live (read it from a secret file: "
+                                "access_token: ${file:/run/secrets/meta_token})");
+      }
+      // Environment guard: test data must never reach a production pixel's real event stream.
+      if (live && !c.is_prod && p.test_event_code.empty()) {
+        errors.push_back(path + ": environment '" + c.env +
+                         "' is not prod, so live dispatch needs a test_event_code for pixel " + p.id +
+                         " (or set meta.dispatch: sandbox)");
+      }
+    }
+  }
+  if (c.logging.debug_pii && c.is_prod) {
+    errors.push_back("logging.debug_pii: raw PII logging is not allowed in a prod environment");
+  }
+}
+
+LoadResult build(Node root, std::string env, EnvLookup lookup) {
+  LoadResult result;
+  auto& errors = result.errors;
+  if (root.kind == Node::Kind::null) {
+    errors.push_back("(line 1): the configuration is empty");
+    return result;
+  }
+  if (root.kind != Node::Kind::map) {
+    errors.push_back("(line 1): the configuration must be a mapping at the top level");
+    return result;
+  }
+  if (env.empty()) env = lookup("SIDETAG_ENV").value_or("dev");
+
+  // Overlay environments.<env> onto the base, then drop the environments section.
+  Node merged;
+  merged.kind = Node::Kind::map;
+  merged.line = root.line;
+  const Node* envs = nullptr;
+  for (const auto& [k, v] : root.map) {
+    if (k == "environments") {
+      envs = &v;
+    } else {
+      merged.map.emplace_back(k, v);
+    }
+  }
+  if (envs && envs->kind != Node::Kind::map && envs->kind != Node::Kind::null) {
+    errors.push_back(at("environments", envs->line) + ": expected a mapping of environment name -> overlay");
+    return result;
+  }
+  const Node* overlay = envs ? envs->find(env) : nullptr;
+  if (envs && envs->kind == Node::Kind::map && !overlay) {
+    std::string names;
+    for (const auto& [k, v] : envs->map) names += names.empty() ? k : ", " + k;
+    errors.push_back("environments: environment '" + env + "' is not defined (defined: " + names + ")");
+    return result;
+  }
+  if (overlay && overlay->kind != Node::Kind::null) {
+    if (overlay->kind != Node::Kind::map) {
+      errors.push_back(at("environments." + env, overlay->line) + ": expected a mapping");
+      return result;
+    }
+    merge_overlay(merged, *overlay);
+  }
+  interpolate_tree(merged, "", lookup, errors);
+
+  auto cfg = std::make_shared<Config>();
+  cfg->env = env;
+  cfg->is_prod = (env == "prod" || env == "production");
+  MapReader top(&merged, "", errors);
+  read_server(MapReader(top.child("server"), "server", errors), cfg->server, errors);
+  {
+    MapReader l(top.child("logging"), "logging", errors);
+    l.one_of("level", cfg->logging.level, {"trace", "debug", "info", "warn", "error"});
+    l.flag("debug_pii", cfg->logging.debug_pii);
+    l.finish();
+  }
+  read_meta(MapReader(top.child("meta"), "meta", errors), cfg->meta, errors);
+  {
+    MapReader i(top.child("identity"), "identity", errors);
+    i.flag("enabled", cfg->identity.enabled);
+    i.finish();
+  }
+  read_sites(top.child("sites"), *cfg, errors);
+  read_sources(top.child("sources"), *cfg, errors);
+  top.finish();
+  if (errors.empty()) check_combinations(*cfg, errors);
+  if (errors.empty()) result.config = std::move(cfg);
+  return result;
+}
+
+}  // namespace
+
+LoadResult load_string(const std::string& yaml_text, std::string env, EnvLookup lookup,
+                       const std::string& source_name) {
+  LoadResult result;
+  Node root = parse_yaml(yaml_text, result.errors);
+  if (!result.errors.empty()) return result;
+  result = build(std::move(root), std::move(env), lookup);
+  if (result.config) const_cast<Config&>(*result.config).source_file = source_name;
+  return result;
+}
+
+LoadResult load_file(const std::string& path, std::string env, EnvLookup lookup) {
+  std::string text;
+  if (!read_file(path, text)) {
+    LoadResult r;
+    r.errors.push_back(path + ": cannot read the configuration file");
+    return r;
+  }
+  return load_string(text, std::move(env), lookup, path);
+}
+
+std::vector<std::string> environment_names(const std::string& yaml_text) {
+  std::vector<std::string> errors, names;
+  Node root = parse_yaml(yaml_text, errors);
+  if (const Node* envs = root.kind == Node::Kind::map ? root.find("environments") : nullptr) {
+    for (const auto& [k, v] : envs->map) names.push_back(k);
+  }
+  return names;
+}
+
+}  // namespace sidetag::config

@@ -1,0 +1,99 @@
+#include <charconv>
+#include <ctime>
+
+#include "sidetag/destinations/meta/stages.hpp"
+#include "sidetag/util/strings.hpp"
+
+namespace sidetag::destinations::meta {
+
+const nlohmann::json* lookup(const nlohmann::json& data, const std::string& key) {
+  if (!data.is_object()) return nullptr;
+  if (auto it = data.find(key); it != data.end()) return it->is_null() ? nullptr : &*it;
+  const nlohmann::json* cur = &data;
+  std::size_t start = 0;
+  while (start <= key.size()) {
+    auto dot = key.find('.', start);
+    std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(part);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return (cur == &data || cur->is_null()) ? nullptr : cur;
+}
+
+namespace {
+// ISO 8601: YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH:MM]
+bool parse_iso8601(std::string_view s, std::int64_t& out) {
+  std::tm tm{};
+  int y, mo, d, h = 0, mi = 0, se = 0;
+  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
+  auto num = [&](std::size_t pos, std::size_t len, int& v) {
+    auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, v);
+    return ec == std::errc() && p == s.data() + pos + len;
+  };
+  if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d)) return false;
+  std::size_t i = 10;
+  int offset_s = 0;
+  if (i < s.size() && (s[i] == 'T' || s[i] == ' ')) {
+    if (s.size() < i + 6 || !num(i + 1, 2, h) || s[i + 3] != ':' || !num(i + 4, 2, mi)) return false;
+    i += 6;
+    if (i < s.size() && s[i] == ':') {
+      if (s.size() < i + 3 || !num(i + 1, 2, se)) return false;
+      i += 3;
+      if (i < s.size() && s[i] == '.') {
+        ++i;
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      }
+    }
+    if (i < s.size()) {
+      if (s[i] == 'Z') {
+        ++i;
+      } else if (s[i] == '+' || s[i] == '-') {
+        int oh, om;
+        if (s.size() < i + 6 || !num(i + 1, 2, oh) || s[i + 3] != ':' || !num(i + 4, 2, om)) return false;
+        offset_s = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+        i += 6;
+      }
+    }
+  }
+  if (i != s.size()) return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = se;
+  out = static_cast<std::int64_t>(timegm(&tm)) - offset_s;
+  return true;
+}
+}  // namespace
+
+bool to_unix_seconds(const nlohmann::json& v, std::int64_t& out) {
+  double num = 0;
+  if (v.is_number()) {
+    num = v.get<double>();
+  } else if (v.is_string()) {
+    auto s = util::trim(v.get_ref<const std::string&>());
+    if (s.empty()) return false;
+    if (std::isdigit(static_cast<unsigned char>(s[0])) && s.find_first_not_of("0123456789.") == std::string_view::npos) {
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), num);
+      if (ec != std::errc() || p != s.data() + s.size()) return false;
+    } else {
+      return parse_iso8601(s, out);
+    }
+  } else {
+    return false;
+  }
+  if (num <= 0) return false;
+  // 13-digit values are milliseconds (a common bug in peers), 16-digit microseconds.
+  if (num > 1e15) num /= 1e6;
+  else if (num > 1e11) num /= 1e3;
+  out = static_cast<std::int64_t>(num);
+  return true;
+}
+
+}  // namespace sidetag::destinations::meta

@@ -1,0 +1,48 @@
+// Where each Meta user_data field is read from in the event data, in order of preference. These defaults follow
+// what the sGTM peers read (x-fb-ud-* from Meta's own client, then Google's common event data names).
+#include "destinations/meta/field_sources.hpp"
+
+namespace sidetag::destinations::meta {
+
+const std::vector<FieldSource>& default_user_field_sources() {
+  static const std::vector<FieldSource> kSources = {
+      {"em", {"x-fb-ud-em", "user_data.email_address", "user_data.sha256_email_address", "user_data.email", "email"}},
+      {"ph", {"x-fb-ud-ph", "user_data.phone_number", "user_data.phone", "phone"}},
+      {"fn", {"x-fb-ud-fn", "user_data.address.first_name", "user_data.first_name", "first_name"}},
+      {"ln", {"x-fb-ud-ln", "user_data.address.last_name", "user_data.last_name", "last_name"}},
+      {"ge", {"x-fb-ud-ge", "user_data.gender", "gender"}},
+      {"db", {"x-fb-ud-db", "user_data.date_of_birth", "date_of_birth"}},
+      {"ct", {"x-fb-ud-ct", "user_data.address.city", "city"}},
+      {"st", {"x-fb-ud-st", "user_data.address.region", "region"}},
+      {"zp", {"x-fb-ud-zp", "user_data.address.postal_code", "postal_code"}},
+      {"country", {"x-fb-ud-country", "user_data.address.country", "country"}},
+      {"external_id", {"x-fb-ud-external_id", "user_data.external_id", "external_id", "user_id"}},
+      {"f5first", {"x-fb-ud-f5first"}},
+      {"f5last", {"x-fb-ud-f5last"}},
+      {"fi", {"x-fb-ud-fi"}},
+      {"dobd", {"x-fb-ud-dobd"}},
+      {"dobm", {"x-fb-ud-dobm"}},
+      {"doby", {"x-fb-ud-doby"}},
+  };
+  return kSources;
+}
+
+// Raw identifiers Meta takes unhashed.
+const std::vector<FieldSource>& default_raw_field_sources() {
+  static const std::vector<FieldSource> kSources = {
+      {"client_ip_address", {"ip_override", "x-fb-ud-client_ip_address"}},
+      {"client_user_agent", {"user_agent", "x-fb-ud-client_user_agent"}},
+      {"fbc", {"x-fb-ck-fbc", "fbc"}},
+      {"fbp", {"x-fb-ck-fbp", "fbp"}},
+      {"lead_id", {"x-fb-ud-lead_id", "lead_id"}},
+      {"subscription_id", {"x-fb-ud-subscription_id"}},
+      {"fb_login_id", {"x-fb-ud-fb_login_id"}},
+      {"anon_id", {"x-fb-ud-anon_id"}},
+      {"madid", {"x-fb-ud-madid"}},
+      {"page_id", {"x-fb-ud-page_id"}},
+      {"ctwa_clid", {"x-fb-ud-ctwa_clid"}},
+  };
+  return kSources;
+}
+
+}  // namespace sidetag::destinations::meta

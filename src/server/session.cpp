@@ -1,0 +1,257 @@
+#include "server/session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "sidetag/observe/metrics.hpp"
+
+namespace sidetag::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+
+std::uint64_t SessionRegistry::add(std::weak_ptr<SessionBase> s) {
+  std::lock_guard lock(mu_);
+  auto id = next_++;
+  sessions_.emplace(id, std::move(s));
+  return id;
+}
+
+void SessionRegistry::remove(std::uint64_t id) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(id);
+}
+
+std::size_t SessionRegistry::size() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+void SessionRegistry::drain_all() {
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, w] : sessions_) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) s->drain();
+}
+
+namespace {
+
+std::string json_error(int status, const std::string& message) {
+  std::string out = "{\"error\":{\"status\":" + std::to_string(status) + ",\"message\":\"";
+  for (char c : message) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"}}";
+}
+
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  template <class... Args>
+  explicit Session(std::shared_ptr<SessionShared> shared, Args&&... args)
+      : shared_(std::move(shared)), stream_(std::forward<Args>(args)...) {}
+
+  ~Session() override {
+    shared_->registry.remove(id_);
+    observe::metrics().gauge("sidetag_http_connections_active").add(-1);
+  }
+
+  void start() {
+    id_ = shared_->registry.add(this->weak_from_this());
+    observe::metrics().gauge("sidetag_http_connections_active").add(1);
+    auto& sock = beast::get_lowest_layer(stream_).socket();
+    beast::error_code ec;
+    auto ep = sock.remote_endpoint(ec);
+    if (!ec) {
+      auto addr = ep.address();
+      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+        addr = net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
+      }
+      remote_ip_ = addr.to_string();
+      remote_port_ = ep.port();
+    }
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->on_start(); });
+  }
+
+  void drain() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->drain_ = true;
+      if (!self->busy_) self->close();
+    });
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  void on_start() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_->cfg.header_timeout_ms));
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->close();
+                                self->read_header(true);
+                              });
+    } else {
+      read_header(true);
+    }
+  }
+
+  void read_header(bool first) {
+    if (drain_) return close();
+    busy_ = false;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(shared_->cfg.max_header_bytes));
+    parser_->body_limit(shared_->cfg.max_body_bytes);
+    // A new connection must send its header within header_timeout; a kept-alive one may idle first.
+    const int ms = first ? shared_->cfg.header_timeout_ms : shared_->cfg.idle_timeout_ms + shared_->cfg.header_timeout_ms;
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(ms));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      return close();
+    }
+    busy_ = true;
+    if (ec == bhttp::error::header_limit) return reject(431, "request header too large");
+    if (ec) return reject(400, std::string("malformed request: ") + ec.message());
+    auto& req = parser_->get();
+    if (req.target().size() + req.method_string().size() + 10 > shared_->cfg.max_request_line) {
+      return reject(414, "request line too long");
+    }
+    if (req.payload_size() && *req.payload_size() > shared_->cfg.max_body_bytes) {
+      return reject(413, "body larger than " + std::to_string(shared_->cfg.max_body_bytes) + " bytes");
+    }
+    if (parser_->is_done()) return dispatch_request();
+    auto expect = req[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      // curl and many HTTP libraries wait for this before sending bodies over 1 KiB.
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      bhttp::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code wec, std::size_t) {
+        if (wec) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_->cfg.body_timeout_ms));
+    bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec == bhttp::error::body_limit) return self->reject(413, "body too large");
+      if (ec == beast::error::timeout) return self->reject(408, "body not received in time");
+      if (ec) return self->close();
+      self->dispatch_request();
+    });
+  }
+
+  void dispatch_request() {
+    auto& r = parser_->get();
+    HttpRequest req;
+    req.method = std::string(r.method_string());
+    req.target = std::string(r.target());
+    auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    for (const auto& f : r) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req.body = std::move(r.body());
+    req.remote_ip = remote_ip_;
+    req.remote_port = remote_port_;
+    req.tls = kTls;
+    keep_alive_ = r.keep_alive();
+    head_ = r.method() == bhttp::verb::head;
+    beast::get_lowest_layer(stream_).expires_never();
+    auto self = this->shared_from_this();
+    shared_->handler(std::move(req), [self](HttpResponse resp) {
+      net::post(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable { self->write(std::move(resp)); });
+    });
+  }
+
+  void reject(int status, const std::string& message) {
+    keep_alive_ = false;
+    HttpResponse resp;
+    resp.status = status;
+    resp.set("Content-Type", "application/json");
+    resp.body = json_error(status, message);
+    resp.close = true;
+    observe::metrics().counter("sidetag_http_requests_total", "route=\"(rejected)\",status=\"" + std::to_string(status) + "\"").inc();
+    write(std::move(resp));
+  }
+
+  void write(HttpResponse resp) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), 11);
+    res->set(bhttp::field::server, "sidetag");
+    for (auto& [k, v] : resp.headers) res->insert(k, v);
+    const bool keep = keep_alive_ && !resp.close && !drain_ && !shared_->draining.load();
+    res->keep_alive(keep);
+    res->body() = std::move(resp.body);
+    res->prepare_payload();
+    if (head_) res->body().clear();
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_->cfg.body_timeout_ms));
+    bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+      if (ec || !keep) return self->close();
+      self->read_header(false);
+    });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    busy_ = false;
+    beast::error_code ec;
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ec2;
+        beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ec2);
+        beast::get_lowest_layer(self->stream_).close();
+      });
+    } else {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.close();
+    }
+  }
+
+  std::shared_ptr<SessionShared> shared_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::uint64_t id_ = 0;
+  std::string remote_ip_;
+  std::uint16_t remote_port_ = 0;
+  bool keep_alive_ = true;
+  bool head_ = false;
+  bool busy_ = false;
+  bool drain_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+void start_session(tcp::socket socket, std::shared_ptr<SessionShared> shared) {
+  if (shared->tls) {
+    auto* ctx = shared->tls;
+    std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, std::move(socket), *ctx)->start();
+  } else {
+    std::make_shared<Session<beast::tcp_stream>>(shared, std::move(socket))->start();
+  }
+}
+
+}  // namespace sidetag::server

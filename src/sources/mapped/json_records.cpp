@@ -1,0 +1,209 @@
+#include "sidetag/sources/mapped/json_records.hpp"
+
+#include <string>
+
+#include "sidetag/util/strings.hpp"
+
+namespace sidetag::sources::mapped {
+
+using nlohmann::json;
+
+std::size_t json_nesting_depth(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        max_depth = depth;
+        if (max_depth > limit) return limit + 1;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+bool parse_json_limited(std::string_view text, std::size_t max_depth, json& out, std::string& error) {
+  if (!util::valid_utf8(text)) {
+    error = "invalid UTF-8";
+    return false;
+  }
+  if (json_nesting_depth(text, max_depth) > max_depth) {
+    error = "nesting deeper than " + std::to_string(max_depth);
+    return false;
+  }
+  try {
+    out = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    // e.what() looks like "[json.exception.parse_error.101] parse error at line 1, column 3: ..."
+    std::string what = e.what();
+    auto p = what.find("] ");
+    error = "invalid JSON: " + (p == std::string::npos ? what : what.substr(p + 2));
+    return false;
+  } catch (const std::exception& e) {
+    error = std::string("invalid JSON: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
+bool compile_json_pointer(std::string_view text, json::json_pointer& out, std::string& error) {
+  if (text.empty() || text == "/") {
+    out = json::json_pointer();
+    return true;
+  }
+  if (text.front() != '/') {
+    error = "JSON pointer must start with '/': '" + std::string(text) + "'";
+    return false;
+  }
+  try {
+    out = json::json_pointer(std::string(text));
+  } catch (const std::exception& e) {
+    error = "invalid JSON pointer '" + std::string(text) + "'";
+    return false;
+  }
+  return true;
+}
+
+const json* find_pointer(const json& doc, const json::json_pointer& ptr) {
+  // Walk token by token so that nothing throws (json::contains still throws on some malformed array indexes).
+  const json* cur = &doc;
+  json::json_pointer walk = ptr;
+  std::vector<std::string> tokens;
+  while (!walk.empty()) {
+    tokens.push_back(walk.back());
+    walk.pop_back();
+  }
+  for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) {
+    const std::string& t = *it;
+    if (cur->is_object()) {
+      auto f = cur->find(t);
+      if (f == cur->end()) return nullptr;
+      cur = &*f;
+    } else if (cur->is_array()) {
+      if (t.empty() || t.size() > 9 || (t.size() > 1 && t[0] == '0')) return nullptr;
+      std::size_t idx = 0;
+      for (char c : t) {
+        if (c < '0' || c > '9') return nullptr;
+        idx = idx * 10 + static_cast<std::size_t>(c - '0');
+      }
+      if (idx >= cur->size()) return nullptr;
+      cur = &(*cur)[idx];
+    } else {
+      return nullptr;
+    }
+  }
+  return cur;
+}
+
+namespace {
+
+const char* type_name(const json& j) { return j.type_name(); }
+
+void add_record(JsonRecords& r, json&& v, std::size_t line) {
+  JsonRecord rec;
+  rec.index = r.records.size();
+  rec.line = line;
+  if (!v.is_object()) {
+    rec.error = std::string("expected a JSON object, got ") + type_name(v);
+  } else {
+    rec.value = std::move(v);
+  }
+  r.records.push_back(std::move(rec));
+}
+
+}  // namespace
+
+JsonRecords extract_json_records(std::string_view body, JsonFormat format, const JsonRecordsOptions& opts) {
+  JsonRecords r;
+  try {
+    if (format == JsonFormat::ndjson) {
+      std::size_t line = 0;
+      std::size_t pos = 0;
+      while (pos <= body.size()) {
+        auto nl = body.find('\n', pos);
+        std::string_view text = body.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        ++line;
+        pos = nl == std::string_view::npos ? body.size() + 1 : nl + 1;
+        if (util::trim(text).empty()) continue;
+        if (r.records.size() >= opts.max_records) {
+          r.error = "more than " + std::to_string(opts.max_records) + " records";
+          r.records.clear();
+          return r;
+        }
+        json v;
+        std::string err;
+        if (!parse_json_limited(text, opts.max_depth, v, err)) {
+          JsonRecord rec;
+          rec.index = r.records.size();
+          rec.line = line;
+          rec.error = err;
+          r.records.push_back(std::move(rec));
+          continue;
+        }
+        add_record(r, std::move(v), line);
+      }
+      if (r.records.empty()) {
+        r.error = "empty body: no records";
+        return r;
+      }
+      r.ok = true;
+      return r;
+    }
+
+    json doc;
+    std::string err;
+    if (util::trim(body).empty()) {
+      r.error = "empty body";
+      return r;
+    }
+    if (!parse_json_limited(body, opts.max_depth, doc, err)) {
+      r.error = err;
+      return r;
+    }
+    json::json_pointer ptr;
+    if (!compile_json_pointer(opts.records_pointer, ptr, err)) {
+      r.error = err;
+      return r;
+    }
+    const json* sel = find_pointer(doc, ptr);
+    if (!sel) {
+      r.error = "records pointer '" + opts.records_pointer + "' not found in body";
+      return r;
+    }
+    if (sel->is_array()) {
+      if (sel->size() > opts.max_records) {
+        r.error = "more than " + std::to_string(opts.max_records) + " records";
+        return r;
+      }
+      r.records.reserve(sel->size());
+      for (const auto& el : *sel) add_record(r, json(el), 0);
+    } else if (sel->is_object()) {
+      add_record(r, json(*sel), 0);
+    } else {
+      r.error = "records pointer '" + opts.records_pointer + "' selects a " + type_name(*sel) +
+                ", expected an array of objects or an object";
+      return r;
+    }
+    r.ok = true;
+  } catch (const std::exception& e) {
+    r.ok = false;
+    r.records.clear();
+    r.error = std::string("internal error: ") + e.what();
+  }
+  return r;
+}
+
+}  // namespace sidetag::sources::mapped
