@@ -126,6 +126,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     busy_ = true;
     if (ec == bhttp::error::header_limit) return reject(431, "request header too large");
+    // Beast checks Content-Length against the body limit while parsing the header.
+    if (ec == bhttp::error::body_limit) {
+      return reject(413, "body larger than " + std::to_string(shared_->cfg.max_body_bytes) + " bytes");
+    }
     if (ec) return reject(400, std::string("malformed request: ") + ec.message());
     auto& req = parser_->get();
     if (req.target().size() + req.method_string().size() + 10 > shared_->cfg.max_request_line) {

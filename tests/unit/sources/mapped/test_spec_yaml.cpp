@@ -119,7 +119,7 @@ TEST(SpecYaml, ShopifyExample) {
   const json& d = b.records[0].event_data;
   EXPECT_EQ(d["event_name"], "Purchase");
   EXPECT_EQ(d["event_id"], "shopify-order-820982911946154508");
-  EXPECT_EQ(d["event_time"], 1795777205);  // date -u -d '2026-11-26T12:00:05+01:00' +%s
+  EXPECT_EQ(d["event_time"], 1795690805);  // date -u -d '2026-11-26T12:00:05+01:00' +%s
   EXPECT_EQ(d["value"], 129.9);
   EXPECT_EQ(d["currency"], "EUR");
   EXPECT_EQ(d["transaction_id"], "820982911946154508");
