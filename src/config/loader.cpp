@@ -44,6 +44,8 @@ std::vector<std::string> Config::secrets() const {
   for (const auto& s : sources) {
     for (const auto& k : s.api_keys) out.push_back(k);
   }
+  // A DSN may carry a password; the whole string is treated as secret.
+  if (!delivery.postgres_dsn.empty()) out.push_back(delivery.postgres_dsn);
   return out;
 }
 
@@ -393,6 +395,22 @@ LoadResult build(Node root, std::string env, EnvLookup lookup) {
     l.finish();
   }
   read_meta(MapReader(top.child("meta"), "meta", errors), cfg->meta, errors);
+  {
+    MapReader d(top.child("delivery"), "delivery", errors);
+    // Durable by default outside dev, where a newcomer runs without a writable volume in mind.
+    std::string durability = cfg->env == "dev" ? "memory" : "disk";
+    d.one_of("durability", durability, {"memory", "disk", "postgres"});
+    cfg->delivery.durability = durability == "disk" ? Durability::disk
+                               : durability == "postgres" ? Durability::postgres : Durability::memory;
+    d.str("spool_dir", cfg->delivery.spool_dir);
+    d.integer("fsync_interval_ms", cfg->delivery.fsync_interval_ms, 0, 10'000);
+    d.integer("max_queue_bytes", cfg->delivery.max_queue_bytes, 1 << 20, 64LL << 30);
+    d.str("postgres_dsn", cfg->delivery.postgres_dsn);
+    if (cfg->delivery.durability == Durability::postgres && cfg->delivery.postgres_dsn.empty()) {
+      d.error("postgres_dsn", nullptr, "required when durability is postgres");
+    }
+    d.finish();
+  }
   {
     MapReader i(top.child("identity"), "identity", errors);
     i.flag("enabled", cfg->identity.enabled);

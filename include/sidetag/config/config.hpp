@@ -82,6 +82,17 @@ struct SourceConfig {
   std::string action_source;     // default action_source when an event has none
 };
 
+enum class Durability { memory, disk, postgres };
+
+// How accepted events survive a crash before Meta has them (README: "Acknowledgement semantics").
+struct DeliveryConfig {
+  Durability durability = Durability::disk;  // memory by default in dev (see loader)
+  std::string spool_dir = "var/spool";
+  int fsync_interval_ms = 5;                  // group commit: one fsync per interval for all appends
+  std::size_t max_queue_bytes = 256 * 1024 * 1024;  // global budget across queues; over it: 503 + Retry-After
+  std::string postgres_dsn;                   // durability: postgres (shared outbox)
+};
+
 struct IdentityConfig {
   bool enabled = false;
 };
@@ -92,6 +103,7 @@ struct Config {
   ServerConfig server;
   LoggingConfig logging;
   MetaDefaults meta;
+  DeliveryConfig delivery;
   IdentityConfig identity;
   std::vector<SiteConfig> sites;
   std::vector<SourceConfig> sources;

@@ -68,6 +68,11 @@ nlohmann::json decode_item(std::string_view raw_value, std::vector<std::string>*
       continue;
     }
     std::string_view code(field.data(), 2);
+    auto ascii_alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (!ascii_alnum(code[0]) || !ascii_alnum(code[1])) {  // also keeps multi-byte characters out of key names
+      if (notes) notes->push_back("item field ignored (bad code)");
+      continue;
+    }
     std::string value = field.substr(2);
     if ((code[0] == 'k' || code[0] == 'v') && custom_index_char(code[1])) {
       (code[0] == 'k' ? custom_names : custom_values)[code[1]] = std::move(value);

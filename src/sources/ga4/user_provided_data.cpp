@@ -36,6 +36,16 @@ bool is_error_code(std::string_view v) {
   return true;
 }
 
+// For notes: ASCII letters/digits/'_' only, at most 16 (never raw bytes of the input).
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= 16) break;
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_') out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json decode_user_provided_data(std::string_view raw_em, std::vector<std::string>* not_forwardable,
@@ -59,7 +69,7 @@ nlohmann::json decode_user_provided_data(std::string_view raw_em, std::vector<st
       continue;  // not exactly two non-empty parts
     std::string_view key(tok.data(), dot);
     std::string_view val(tok.data() + dot + 1, tok.size() - dot - 1);
-    if (!util::valid_utf8(val)) {
+    if (!util::valid_utf8(tok)) {
       note("em field dropped (invalid UTF-8)");
       continue;
     }
@@ -69,25 +79,25 @@ nlohmann::json decode_user_provided_data(std::string_view raw_em, std::vector<st
       continue;
     }
     if (key == "ec") {
-      note("em global error code: " + std::string(val.substr(0, 16)));
+      note("em global error code: " + printable(val));
       continue;
     }
     if (is_error_code(val)) {
-      note("em field error code for " + std::string(key.substr(0, 8)));
+      note("em field error code for " + printable(key));
       continue;
     }
     int idx = 0;
     if (key == "em" || key == "pn") {
       std::string hex = digest_to_hex(val);
       if (hex.empty()) {
-        note("em field dropped (not a SHA-256 digest): " + std::string(key));
+        note("em field dropped (not a SHA-256 digest): " + printable(key));
         continue;
       }
       (key == "em" ? emails : phones).push_back(std::move(hex));
     } else if (split_indexed(key, "fn", idx) || split_indexed(key, "ln", idx) || split_indexed(key, "sa", idx)) {
       std::string hex = digest_to_hex(val);
       if (hex.empty()) {
-        note("em field dropped (not a SHA-256 digest): " + std::string(key.substr(0, 2)));
+        note("em field dropped (not a SHA-256 digest): " + printable(key.substr(0, 2)));
         continue;
       }
       const char* name = key[0] == 'f' ? "sha256_first_name" : key[0] == 'l' ? "sha256_last_name" : "sha256_street";
@@ -97,7 +107,7 @@ nlohmann::json decode_user_provided_data(std::string_view raw_em, std::vector<st
     } else if (split_indexed(key, "co", idx)) {
       add_address(idx, "country", std::string(val));
     } else {
-      note("em field ignored: " + std::string(key.substr(0, 8)));
+      note("em field ignored: " + printable(key));
     }
   }
   if (tag_versions != 1 || !tv_ok) {

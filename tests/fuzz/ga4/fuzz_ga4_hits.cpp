@@ -37,11 +37,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return it == hit.params.end() ? std::string_view{} : std::string_view(it->second);
     };
     (void)decode_consent(get("gcs"), get("gcd"));
+    // Notes end up in traces (JSON): they must be valid UTF-8 too.
+    for (const auto& n : notes)
+      if (!sidetag::util::valid_utf8(n)) std::abort();
+    for (const auto& n : hit.notes)
+      if (!sidetag::util::valid_utf8(n)) std::abort();
   }
   // Direct decoders on the raw input too.
   std::vector<std::string> nf, notes;
   (void)decode_item(in, &notes).dump();
   (void)decode_user_provided_data(in, &nf, &notes).dump();
+  for (const auto& n : notes)
+    if (!sidetag::util::valid_utf8(n)) std::abort();
   (void)decode_consent(query, body);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "sidetag/sources/ga4/event_data.hpp"
 #include "sidetag/sources/ga4/hits.hpp"
+#include "sidetag/util/strings.hpp"
 
 using namespace sidetag::sources::ga4;
 using nlohmann::json;
@@ -200,4 +201,16 @@ TEST(Ga4EventData, SecChUaBrands) {
   json e = to_event_data(parse_query("en=x&uap=Windows"), req);
   EXPECT_EQ(e["client_hints"]["platform"], "Windows");
   EXPECT_EQ(e["client_hints"]["brands"][0]["version"], "116");
+}
+
+TEST(Ga4Items, MultiByteFieldCodeRegression) {
+  // Found by fuzz_ga4_hits: a field starting with 'v' + a 2-byte UTF-8 char produced an invalid JSON key.
+  std::vector<std::string> notes;
+  json it = decode_item("v\xd0\x91" "ed~idA~\xc3\xa9" "x", &notes);
+  EXPECT_EQ(it, (json{{"item_id", "A"}}));
+  EXPECT_NO_THROW((void)it.dump());
+  std::vector<std::string> nf;
+  notes.clear();
+  (void)decode_user_provided_data("tv.1~\xd0\x91\xd0\x91\xd0\x91\xd0\x91\xd0" ".x~ec.\xd0\x91", &nf, &notes);
+  for (auto& n : notes) EXPECT_TRUE(sidetag::util::valid_utf8(n)) << n;
 }
