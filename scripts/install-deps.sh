@@ -31,7 +31,7 @@ runtime_pkgs=(
   libsqlite3-0 libpq5 libboost-system1.74.0
 )
 test_pkgs=( clang-14 libclang-rt-14-dev curl python3 procps )
-bench_pkgs=( wrk nginx-light procps )
+bench_pkgs=( wrk nginx-light procps python3 curl valgrind )
 
 case "$mode" in
   runtime) pkgs=("${runtime_pkgs[@]}") ;;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "config/reader.hpp"
+#include "config/sections.hpp"
 #include "config/yaml_tree.hpp"
 #include "sidetag/config/config.hpp"
 #include "sidetag/util/strings.hpp"
@@ -245,8 +246,7 @@ void read_sites(const Node* n, Config& c, std::vector<std::string>& errors) {
     r.flag("allow_zero_value_purchase", site.allow_zero_value_purchase);
     if (const Node* gn = r.child("ga4")) {
       MapReader g(gn, r.key_path("ga4"), errors);
-      g.str_list("measurement_ids", site.ga4_measurement_ids);
-      g.finish();
+      read_site_ga4(g, site.ga4, errors);
     }
     if (const Node* mn = r.child("meta")) {
       MapReader m(mn, r.key_path("meta"), errors);

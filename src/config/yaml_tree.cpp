@@ -69,7 +69,7 @@ Node convert(const YAML::Node& y, const std::string& path, std::vector<std::stri
           continue;
         }
         Node child = convert(it->second, join_path(path, key), errors, depth + 1);
-        if (child.line == 0 || child.kind == Node::Kind::null) child.line = kline;
+        child.line = kline;  // errors point at the key, which is where a reader looks
         n.map.emplace_back(std::move(key), std::move(child));
       }
       break;

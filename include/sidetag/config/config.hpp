@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sidetag/config/ga4.hpp"
+
 namespace sidetag::config {
 
 struct TlsConfig {
@@ -67,7 +69,7 @@ struct PixelConfig {
 struct SiteConfig {
   std::string id;
   std::vector<std::string> domains;
-  std::vector<std::string> ga4_measurement_ids;
+  Ga4SiteConfig ga4;
   std::vector<PixelConfig> pixels;
   std::string default_region;  // ISO 3166 alpha-2, for national phone numbers
   bool allow_zero_value_purchase = false;

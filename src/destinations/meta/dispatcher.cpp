@@ -1,5 +1,6 @@
 #include "sidetag/destinations/meta/dispatcher.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,17 +13,22 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "sidetag/delivery/dead_letters.hpp"
+#include "sidetag/delivery/spool.hpp"
 #include "sidetag/destinations/meta/graph.hpp"
 #include "sidetag/http/client.hpp"
 #include "sidetag/observe/log.hpp"
 #include "sidetag/observe/metrics.hpp"
 #include "sidetag/util/clock.hpp"
+#include "sidetag/util/crypto.hpp"
+#include "sidetag/util/strings.hpp"
 
 namespace sidetag::destinations::meta {
 
 namespace net = boost::asio;
 using nlohmann::json;
 using observe::Level;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -32,10 +38,9 @@ struct Batch {
   int attempt = 0;
 };
 
-std::string batch_key(const DispatchItem& i) {
-  // The token is part of the identity but must never be printed: keys are internal only.
-  return i.pixel_id + '\x1f' + i.test_event_code + '\x1f' + i.access_token + '\x1f' + i.app_secret;
-}
+// Queue identity. The token is resolved from the current configuration when a batch is sent, so it is not part of
+// the key (a reload with a new token applies to everything queued).
+std::string batch_key(const DispatchItem& i) { return i.pixel_id + '\x1f' + i.test_event_code; }
 
 void append_line(const std::string& path, const std::string& line) {
   std::error_code ec;
@@ -46,20 +51,51 @@ void append_line(const std::string& path, const std::string& line) {
   out.flush();
 }
 
+// Largest estimated_time_to_regain_access (minutes) in X-Business-Use-Case-Usage, in ms; -1 when absent.
+std::int64_t business_regain_ms(const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::int64_t best = -1;
+  for (const auto& [k, v] : headers) {
+    if (!util::iequals(k, "x-business-use-case-usage")) continue;
+    json doc = json::parse(v, nullptr, false);
+    if (!doc.is_object()) continue;
+    for (const auto& [biz, entries] : doc.items()) {
+      if (!entries.is_array()) continue;
+      for (const auto& e : entries) {
+        if (!e.is_object()) continue;
+        auto it = e.find("estimated_time_to_regain_access");
+        if (it != e.end() && it->is_number()) best = std::max<std::int64_t>(best, static_cast<std::int64_t>(it->get<double>() * 60'000));
+      }
+    }
+  }
+  return std::min<std::int64_t>(best, 24LL * 3600 * 1000);
+}
+
 }  // namespace
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   net::io_context ioc{1};
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   std::thread thread;
-  std::mutex cfg_mu;
+  mutable std::mutex cfg_mu;
   std::shared_ptr<const config::Config> cfg;
+  DispatcherHooks hooks;
   std::unique_ptr<http::Client> client;
+  delivery::Spool* spool = nullptr;
   std::atomic<std::size_t> pending{0};
+  std::atomic<std::size_t> bytes{0};
+  std::atomic<std::uint64_t> next_id{0};
   std::atomic<bool> accepting{true};
   std::atomic<bool> draining{false};
   std::mt19937_64 rng{std::random_device{}()};
 
+  // Pending events (id -> trace_id), for the shutdown report. Any thread.
+  mutable std::mutex live_mu;
+  std::map<std::uint64_t, std::string> live;
+  // Paused pixels, for /readyz. Any thread (written on the io thread).
+  mutable std::mutex paused_mu;
+  std::map<std::string, PausedPixel> paused_view;
+
+  // Io-thread state below.
   struct Queue {
     std::vector<DispatchItem> items;
     std::size_t bytes = 0;
@@ -67,10 +103,16 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     bool timer_armed = false;
     bool paused = false;
     std::int64_t paused_since_s = 0;
+    std::vector<std::weak_ptr<net::steady_timer>> probes;  // config-paused batches waiting to probe
   };
   std::map<std::string, Queue> queues;
+  struct Gate {
+    Clock::time_point until{};
+    int streak = 0;
+  };
+  std::map<std::string, Gate> gates;  // throttle scopes: "app", "token:<hash>", "pixel:<id>"
 
-  explicit Impl(std::shared_ptr<const config::Config> c) : cfg(std::move(c)) {
+  Impl(std::shared_ptr<const config::Config> c, DispatcherHooks h) : cfg(std::move(c)), hooks(std::move(h)) {
     http::ClientOptions o;
     o.connect_timeout_ms = cfg->meta.connect_timeout_ms;
     o.max_connections_per_host = cfg->meta.max_connections;
@@ -79,18 +121,52 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     client = std::make_unique<http::Client>(ioc, o);
   }
 
-  std::shared_ptr<const config::Config> config() {
+  std::shared_ptr<const config::Config> config() const {
     std::lock_guard lock(cfg_mu);
     return cfg;
+  }
+
+  // The pixel's credentials in the current configuration; the item's own when the pixel is not configured.
+  static const config::PixelConfig* find_pixel(const config::Config& c, const std::string& pixel_id) {
+    for (const auto& s : c.sites) {
+      for (const auto& p : s.pixels) {
+        if (p.id == pixel_id) return &p;
+      }
+    }
+    return nullptr;
+  }
+
+  void register_item(DispatchItem& item) {
+    item.id = ++next_id;
+    if (item.bytes == 0) item.bytes = item.event.dump().size();
+    pending.fetch_add(1);
+    bytes.fetch_add(item.bytes);
+    std::lock_guard lock(live_mu);
+    live[item.id] = item.trace_id;
+  }
+
+  // The item left the dispatcher: delivered, dead-lettered or recorded. ack=false keeps its spool record (it is
+  // replayed at the next start).
+  void settle(const DispatchItem& item, bool ack = true) {
+    if (ack && spool && item.seq) spool->ack(item.seq);
+    {
+      std::lock_guard lock(live_mu);
+      live.erase(item.id);
+    }
+    bytes.fetch_sub(item.bytes);
+    pending.fetch_sub(1);
+    observe::metrics().gauge("sidetag_dispatch_queue_events").set(static_cast<std::int64_t>(pending.load()));
+    observe::metrics().gauge("sidetag_dispatch_queue_bytes").set(static_cast<std::int64_t>(bytes.load()));
   }
 
   void enqueue(DispatchItem item) {
     auto c = config();
     const std::string key = batch_key(item);
     Queue& q = queues[key];
-    q.bytes += item.event.dump().size();
+    q.bytes += item.bytes;
     q.items.push_back(std::move(item));
     observe::metrics().gauge("sidetag_dispatch_queue_events").set(static_cast<std::int64_t>(pending.load()));
+    observe::metrics().gauge("sidetag_dispatch_queue_bytes").set(static_cast<std::int64_t>(bytes.load()));
     if (q.paused) return;
     if (static_cast<int>(q.items.size()) >= c->meta.batch_max_events || q.bytes >= c->meta.batch_max_bytes ||
         draining.load()) {
@@ -119,16 +195,16 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       Batch b;
       b.key = key;
       const std::size_t n = std::min<std::size_t>(q.items.size(), static_cast<std::size_t>(c->meta.batch_max_events));
-      std::size_t bytes = 0, take = 0;
+      std::size_t sz = 0, take = 0;
       while (take < n) {
-        bytes += q.items[take].event.dump().size();
-        if (take > 0 && bytes > c->meta.batch_max_bytes) break;
+        sz += q.items[take].bytes;
+        if (take > 0 && sz > c->meta.batch_max_bytes) break;
         ++take;
       }
       b.items.assign(std::make_move_iterator(q.items.begin()), std::make_move_iterator(q.items.begin() + take));
       q.items.erase(q.items.begin(), q.items.begin() + take);
       q.bytes = 0;
-      for (const auto& it : q.items) q.bytes += it.event.dump().size();
+      for (const auto& it : q.items) q.bytes += it.bytes;
       send(std::move(b));
     }
   }
@@ -137,11 +213,6 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     for (auto& [key, q] : queues) {
       if (!q.items.empty()) flush(key);
     }
-  }
-
-  void finish(std::size_t n) {
-    pending.fetch_sub(n);
-    observe::metrics().gauge("sidetag_dispatch_queue_events").set(static_cast<std::int64_t>(pending.load()));
   }
 
   json trace_ids(const Batch& b) {
@@ -155,7 +226,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     std::vector<const json*> events;
     for (const auto& i : b.items) events.push_back(&i.event);
     const auto& first = b.items.front();
-    BatchRequest req{first.access_token, first.app_secret, first.test_event_code, c->meta.partner_agent};
+    BatchRequest req{"[redacted]", "", first.test_event_code, c->meta.partner_agent};
     json rec = {{"ts", util::iso8601_utc_us(util::now_unix_us())},
                 {"env", c->env},
                 {"pixel_id", first.pixel_id},
@@ -174,29 +245,52 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                                {"trace_ids", trace_ids(b)},
                                {"file", c->meta.sandbox_file},
                                {"request", json::parse(line)["body"]}});
-    finish(b.items.size());
+    for (const auto& i : b.items) settle(i);
   }
 
   void dead_letter(const DispatchItem& item, const std::string& reason, const GraphResult* r) {
     auto c = config();
-    json rec = {{"ts", util::iso8601_utc_us(util::now_unix_us())},
+    const auto now = util::now_unix_us();
+    json rec = {{"id", util::random_hex(8)},
+                {"ts", util::iso8601_utc_us(now)},
+                {"ts_us", now},
                 {"env", c->env},
                 {"trace_id", item.trace_id},
                 {"pixel_id", item.pixel_id},
+                {"test_event_code", item.test_event_code},
                 {"reason", reason},
                 {"event", item.event}};
     if (r) {
       rec["meta_response"] = {{"http_status", r->http_status}, {"code", r->code}, {"error_subcode", r->subcode},
                               {"message", r->message}, {"fbtrace_id", r->fbtrace_id}};
     }
-    append_line(c->meta.dead_letter_file, observe::scrub_secrets(rec.dump(-1, ' ', false, json::error_handler_t::replace)));
-    observe::metrics().counter("sidetag_dispatch_events_total", "outcome=\"dead_lettered\"").inc();
     observe::log(Level::error, {{"msg", "event dead-lettered"},
                                 {"stage", "dispatch"},
                                 {"trace_id", item.trace_id},
                                 {"pixel_id", item.pixel_id},
+                                {"event_id", item.event.value("event_id", "")},
                                 {"reason", reason},
                                 {"fbtrace_id", r ? r->fbtrace_id : ""}});
+    if (hooks.dead_letter) {
+      hooks.dead_letter(item, rec);
+      settle(item);
+      return;
+    }
+    // The record must be durable in the dead-letter store before its spool record is acknowledged.
+    json scrubbed = json::parse(observe::scrub_secrets(rec.dump(-1, ' ', false, json::error_handler_t::replace)), nullptr, false);
+    std::string error;
+    if (delivery::dlq_append(c->meta.dead_letter_file, scrubbed.is_object() ? scrubbed : rec, error)) {
+      observe::metrics().counter("sidetag_dispatch_events_total", "outcome=\"dead_lettered\"").inc();
+      settle(item);
+    } else {
+      observe::log(Level::error, {{"msg", spool ? "dead-letter store not writable: the event stays in the spool for the next start"
+                                                : "dead-letter store not writable: event lost"},
+                                  {"alert", true},
+                                  {"trace_id", item.trace_id},
+                                  {"file", c->meta.dead_letter_file},
+                                  {"error", error}});
+      settle(item, /*ack=*/false);
+    }
   }
 
   int backoff_ms(int attempt) {
@@ -207,7 +301,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     return static_cast<int>(capped * jitter(rng));
   }
 
-  // Drops events that would leave Meta's window before they could be delivered; returns true if any remain.
+  // Dead-letters events that would leave Meta's window before they could be delivered; true if any remain.
   bool drop_expired(Batch& b) {
     const std::int64_t now = util::now_unix_us() / 1'000'000;
     std::vector<DispatchItem> keep;
@@ -216,7 +310,6 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       const std::int64_t window = as == "physical_store" ? 62 * 86400 : 7 * 86400;
       if (i.event.value("event_time", now) < now - window + 60) {
         dead_letter(i, "event left Meta's " + std::to_string(window / 86400) + "-day window before delivery", nullptr);
-        finish(1);
       } else {
         keep.push_back(std::move(i));
       }
@@ -225,11 +318,29 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     return !b.items.empty();
   }
 
-  void retry_later(Batch b, int delay_ms) {
-    auto timer = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(delay_ms));
+  // A cancelled timer sends at once (a reload probes paused pixels immediately).
+  std::shared_ptr<net::steady_timer> retry_later(Batch b, std::int64_t delay_ms) {
+    auto timer = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(std::max<std::int64_t>(0, delay_ms)));
     timer->async_wait([self = shared_from_this(), timer, b = std::move(b)](const boost::system::error_code&) mutable {
       self->send(std::move(b));
     });
+    return timer;
+  }
+
+  static std::string token_scope(const std::string& token) { return "token:" + util::sha256_hex(token).substr(0, 16); }
+
+  std::vector<std::string> scopes(const std::string& pixel, const std::string& token) {
+    return {"app", token_scope(token), "pixel:" + pixel};
+  }
+
+  void credentials(const config::Config& c, const DispatchItem& first, std::string& token, std::string& secret) {
+    if (const auto* p = find_pixel(c, first.pixel_id)) {
+      token = p->access_token;
+      secret = p->app_secret;
+    } else {
+      token = first.access_token;
+      secret = first.app_secret;
+    }
   }
 
   void send(Batch b) {
@@ -240,23 +351,90 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       return;
     }
     if (!drop_expired(b)) return;
+    const auto& first = b.items.front();
+    std::string token, secret;
+    credentials(*c, first, token, secret);
+    // Throttled scope: the batch waits until Meta said it may go again (no per-batch retry loop).
+    const auto now = Clock::now();
+    Clock::time_point until = now;
+    for (const auto& s : scopes(first.pixel_id, token)) {
+      if (auto it = gates.find(s); it != gates.end()) until = std::max(until, it->second.until);
+    }
+    if (until > now) {
+      std::uniform_int_distribution<int> jitter(0, 50);
+      retry_later(std::move(b), std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count() + jitter(rng));
+      return;
+    }
     std::vector<const json*> events;
     for (const auto& i : b.items) events.push_back(&i.event);
-    const auto& first = b.items.front();
-    BatchRequest req{first.access_token, first.app_secret, first.test_event_code, c->meta.partner_agent};
+    BatchRequest req{token, secret, first.test_event_code, c->meta.partner_agent};
     http::ClientRequest hr;
     hr.url = events_url(c->meta.graph_url, c->meta.api_version, first.pixel_id);
     hr.body = build_body(events, req, false);
     hr.timeout_ms = c->meta.request_timeout_ms;
     const auto t0 = util::mono_us();
     auto batch = std::make_shared<Batch>(std::move(b));
-    client->async_request(std::move(hr), [self = shared_from_this(), batch, t0](http::ClientResponse resp) {
+    client->async_request(std::move(hr), [self = shared_from_this(), batch, t0, token](http::ClientResponse resp) {
       // The client calls back on this io_context's thread.
-      self->on_response(std::move(*batch), resp, util::mono_us() - t0);
+      self->on_response(std::move(*batch), resp, util::mono_us() - t0, token);
     });
   }
 
-  void on_response(Batch b, const http::ClientResponse& resp, std::int64_t duration_us) {
+  void set_paused_view(const std::string& pixel, const GraphResult* r) {
+    std::lock_guard lock(paused_mu);
+    if (!r) {
+      paused_view.erase(pixel);
+      return;
+    }
+    paused_view[pixel] = PausedPixel{pixel, util::now_unix_us() / 1'000'000, r->code, r->message};
+  }
+
+  void throttle(Batch b, const GraphResult& r, const http::ClientResponse& resp, const std::string& token) {
+    auto c = config();
+    const auto& pixel = b.items.front().pixel_id;
+    std::string scope;
+    if (r.throttle_scope == "app") {
+      scope = "app";
+    } else if (r.throttle_scope == "user" || r.throttle_scope == "business") {
+      scope = token_scope(token);
+    } else {
+      scope = "pixel:" + pixel;
+    }
+    const std::int64_t regain_ms = business_regain_ms(resp.headers);
+    Gate& g = gates[scope];
+    const auto now = Clock::now();
+    if (g.until <= now || regain_ms >= 0) {
+      std::int64_t ms;
+      if (regain_ms >= 0) {
+        ms = std::max<std::int64_t>(regain_ms, 1000);
+      } else {
+        const double base = std::max(1000, c->meta.retry_initial_ms) * std::pow(2.0, std::min(g.streak, 20));
+        ms = static_cast<std::int64_t>(std::min(base, static_cast<double>(std::max(1000, c->meta.retry_max_ms))));
+      }
+      const auto new_until = now + std::chrono::milliseconds(ms);
+      if (new_until > g.until) {
+        const bool fresh = g.until <= now;
+        g.until = new_until;
+        if (fresh) ++g.streak;
+        observe::metrics().counter("sidetag_dispatch_throttled_total",
+                                   observe::label("scope", r.throttle_scope.empty() ? "pixel" : r.throttle_scope)).inc();
+        observe::log(Level::warn, {{"msg", "throttled by Meta: pausing every queue in the scope"},
+                                   {"stage", "dispatch"},
+                                   {"scope", r.throttle_scope.empty() ? "pixel" : r.throttle_scope},
+                                   {"pixel_id", pixel},
+                                   {"code", r.code},
+                                   {"error_subcode", r.subcode},
+                                   {"pause_ms", ms},
+                                   {"from_business_usage_header", regain_ms >= 0},
+                                   {"fbtrace_id", r.fbtrace_id}});
+      }
+    }
+    observe::metrics().counter("sidetag_dispatch_retries_total", observe::label("reason", "throttle")).inc();
+    ++b.attempt;
+    send(std::move(b));  // parks on the gate
+  }
+
+  void on_response(Batch b, const http::ClientResponse& resp, std::int64_t duration_us, const std::string& token) {
     auto c = config();
     GraphResult r = classify_response(resp.status, resp.body);
     if (resp.status == 0) r.message = resp.error;
@@ -265,7 +443,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                                observe::label("pixel", pixel) + "," + observe::label("result", to_string(r.cls))).inc();
     observe::metrics().histogram("sidetag_dispatch_batch_size").observe(static_cast<double>(b.items.size()));
     observe::metrics().gauge("sidetag_dispatch_connections_opened").set(static_cast<std::int64_t>(client->connections_opened()));
-    json line = {{"msg", "Graph API batch"},      {"stage", "dispatch"},   {"pixel_id", pixel},
+    json line = {{"msg", "Graph API batch"},      {"stage", "dispatch"},   {"env", c->env},
+                 {"pixel_id", pixel},            {"test_event_code", b.items.front().test_event_code},
                  {"batch_size", b.items.size()}, {"http_status", r.http_status}, {"result", to_string(r.cls)},
                  {"events_received", r.events_received}, {"fbtrace_id", r.fbtrace_id},
                  {"duration_us", duration_us},   {"attempt", b.attempt},  {"trace_ids", trace_ids(b)}};
@@ -282,29 +461,39 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
           observe::metrics().histogram("sidetag_dispatch_latency_seconds").observe((now - i.accepted_us) / 1e6);
         }
         observe::metrics().counter("sidetag_dispatch_events_total", "outcome=\"delivered\"").inc(b.items.size());
+        for (const auto& s : scopes(pixel, token)) {
+          if (auto it = gates.find(s); it != gates.end() && it->second.until <= Clock::now()) it->second.streak = 0;
+        }
         if (q.paused) {
           q.paused = false;
+          q.probes.clear();
+          set_paused_view(pixel, nullptr);
           observe::metrics().gauge("sidetag_pixel_paused", observe::label("pixel", pixel)).set(0);
           observe::log(Level::warn, {{"msg", "pixel resumed: Meta accepts its requests again"}, {"pixel_id", pixel}});
-          flush(b.key);
         }
-        finish(b.items.size());
+        for (const auto& i : b.items) {
+          if (hooks.delivered) hooks.delivered(i);
+          settle(i);
+        }
+        if (!q.items.empty()) flush(b.key);
         return;
       }
-      case ResultClass::transient:
-      case ResultClass::throttle: {
+      case ResultClass::transient: {
         observe::metrics().counter("sidetag_dispatch_retries_total", observe::label("reason", to_string(r.cls))).inc();
-        int delay = backoff_ms(b.attempt);
-        if (r.cls == ResultClass::throttle) delay = std::max(delay, 1000);
+        const int delay = backoff_ms(b.attempt);
         ++b.attempt;
         retry_later(std::move(b), delay);
         return;
       }
+      case ResultClass::throttle:
+        throttle(std::move(b), r, resp, token);
+        return;
       case ResultClass::config: {
         // Never dead-letter a backlog for a bad token: keep everything, alert, probe until it works again.
         if (!q.paused) {
           q.paused = true;
           q.paused_since_s = util::now_unix_us() / 1'000'000;
+          set_paused_view(pixel, &r);
           observe::metrics().gauge("sidetag_pixel_paused", observe::label("pixel", pixel)).set(1);
           observe::log(Level::error, {{"msg", "pixel paused: configuration error at Meta; events are kept until it is fixed"},
                                       {"alert", true},
@@ -315,13 +504,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                                       {"fbtrace_id", r.fbtrace_id}});
         }
         ++b.attempt;
-        retry_later(std::move(b), std::max(backoff_ms(b.attempt), std::min(c->meta.retry_max_ms, 30'000)));
+        auto timer = retry_later(std::move(b), std::max(backoff_ms(b.attempt), std::min(c->meta.retry_max_ms, 30'000)));
+        q.probes.push_back(timer);
         return;
       }
       case ResultClass::data: {
         if (b.items.size() == 1) {
           dead_letter(b.items.front(), "rejected by Meta: " + r.message, &r);
-          finish(1);
           return;
         }
         // Bisect: the halves go out separately until the offending events are alone.
@@ -336,11 +525,66 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       }
     }
   }
+
+  void probe_paused_now() {
+    for (auto& [key, q] : queues) {
+      if (!q.paused) continue;
+      for (auto& w : q.probes) {
+        if (auto t = w.lock()) t->cancel();
+      }
+      q.probes.clear();
+    }
+  }
 };
 
-Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config) : impl_(std::make_shared<Impl>(std::move(config))) {}
+Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, DispatcherHooks hooks)
+    : impl_(std::make_shared<Impl>(std::move(config), std::move(hooks))) {}
 
 Dispatcher::~Dispatcher() { stop(); }
+
+std::string Dispatcher::encode_record(const DispatchItem& item) {
+  json j = {{"p", item.pixel_id}, {"t", item.test_event_code}, {"tr", item.trace_id}, {"a", item.accepted_us}, {"e", item.event}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool Dispatcher::decode_record(const std::string& data, DispatchItem& item) {
+  json j = json::parse(data, nullptr, false);
+  if (!j.is_object() || !j.contains("p") || !j.contains("e") || !j["p"].is_string() || !j["e"].is_object()) return false;
+  item.pixel_id = j["p"].get<std::string>();
+  item.test_event_code = j.value("t", "");
+  item.trace_id = j.value("tr", "");
+  item.accepted_us = j.value("a", std::int64_t{0});
+  item.event = std::move(j["e"]);
+  return true;
+}
+
+void Dispatcher::attach_spool(delivery::Spool* spool, std::vector<delivery::SpoolRecord> replay) {
+  impl_->spool = spool;
+  auto c = impl_->config();
+  std::size_t queued = 0, unreadable = 0;
+  for (auto& r : replay) {
+    DispatchItem item;
+    if (!decode_record(r.data, item)) {
+      ++unreadable;
+      spool->ack(r.seq);
+      continue;
+    }
+    item.seq = r.seq;
+    impl_->register_item(item);
+    if (!Impl::find_pixel(*c, item.pixel_id)) {
+      impl_->dead_letter(item, "pixel " + item.pixel_id + " is no longer in the configuration", nullptr);
+      continue;
+    }
+    ++queued;
+    net::post(impl_->ioc, [impl = impl_, item = std::move(item)]() mutable { impl->enqueue(std::move(item)); });
+  }
+  if (!replay.empty()) {
+    observe::log(unreadable ? Level::warn : Level::info, {{"msg", "spool replayed: unacknowledged events queued for delivery"},
+                                                          {"stage", "dispatch"},
+                                                          {"events", queued},
+                                                          {"unreadable", unreadable}});
+  }
+}
 
 void Dispatcher::start() {
   impl_->thread = std::thread([impl = impl_] { impl->ioc.run(); });
@@ -351,7 +595,15 @@ bool Dispatcher::submit(DispatchItem item, std::string& reason) {
     reason = "shutting down";
     return false;
   }
-  impl_->pending.fetch_add(1);
+  impl_->register_item(item);
+  if (impl_->spool) {
+    auto commit = std::move(item.commit);
+    if (commit) commit->expect();
+    delivery::CommitCallback cb;
+    if (commit) cb = [commit](bool ok, const std::string& e) { commit->committed(ok, e); };
+    item.seq = impl_->spool->append(encode_record(item), std::move(cb));
+  }
+  item.commit.reset();
   net::post(impl_->ioc, [impl = impl_, item = std::move(item)]() mutable { impl->enqueue(std::move(item)); });
   return true;
 }
@@ -376,10 +628,31 @@ void Dispatcher::stop() {
 
 bool Dispatcher::running() const { return impl_->thread.joinable(); }
 std::size_t Dispatcher::pending() const { return impl_->pending.load(); }
+std::size_t Dispatcher::queued_bytes() const { return impl_->bytes.load(); }
+
+std::vector<std::string> Dispatcher::pending_trace_ids(std::size_t max) const {
+  std::vector<std::string> out;
+  std::lock_guard lock(impl_->live_mu);
+  for (const auto& [id, t] : impl_->live) {
+    if (out.size() >= max) break;
+    out.push_back(t);
+  }
+  return out;
+}
+
+std::vector<PausedPixel> Dispatcher::paused_pixels() const {
+  std::vector<PausedPixel> out;
+  std::lock_guard lock(impl_->paused_mu);
+  for (const auto& [k, v] : impl_->paused_view) out.push_back(v);
+  return out;
+}
 
 void Dispatcher::update_config(std::shared_ptr<const config::Config> config) {
-  std::lock_guard lock(impl_->cfg_mu);
-  impl_->cfg = std::move(config);
+  {
+    std::lock_guard lock(impl_->cfg_mu);
+    impl_->cfg = std::move(config);
+  }
+  net::post(impl_->ioc, [impl = impl_] { impl->probe_paused_now(); });
 }
 
 }  // namespace sidetag::destinations::meta

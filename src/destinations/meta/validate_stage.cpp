@@ -111,6 +111,7 @@ class DispatchStage final : public pipeline::Stage {
       item.event = ev.payload;
       item.trace_id = ev.trace.trace_id;
       item.accepted_us = ev.trace.received_us;
+      item.commit = CommitScope::current();
       std::string reason;
       if (!sink_.submit(std::move(item), reason)) return pipeline::StageResult::error("not queued: " + reason);
       pixels += pixels.empty() ? px.id : "," + px.id;

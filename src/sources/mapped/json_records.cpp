@@ -178,7 +178,8 @@ JsonRecords extract_json_records(std::string_view body, JsonFormat format, const
       r.error = err;
       return r;
     }
-    const json* sel = find_pointer(doc, ptr);
+    // `doc` is ours: move the records out of it instead of copying.
+    json* sel = const_cast<json*>(find_pointer(doc, ptr));
     if (!sel) {
       r.error = "records pointer '" + opts.records_pointer + "' not found in body";
       return r;
@@ -189,9 +190,9 @@ JsonRecords extract_json_records(std::string_view body, JsonFormat format, const
         return r;
       }
       r.records.reserve(sel->size());
-      for (const auto& el : *sel) add_record(r, json(el), 0);
+      for (auto& el : *sel) add_record(r, std::move(el), 0);
     } else if (sel->is_object()) {
-      add_record(r, json(*sel), 0);
+      add_record(r, std::move(*sel), 0);
     } else {
       r.error = "records pointer '" + opts.records_pointer + "' selects a " + type_name(*sel) +
                 ", expected an array of objects or an object";

@@ -457,6 +457,16 @@ std::optional<Mapper> Mapper::compile(const MappingSpec& spec, std::vector<std::
     }
   }
   if (!targets.count("event_name")) errors.push_back("event_name: no mapping (set event_name)");
+  if (!spec.action_source.empty()) {
+    static const std::set<std::string> kActionSources = {"email", "website", "app", "phone_call", "chat",
+                                                         "physical_store", "system_generated",
+                                                         "business_messaging", "other"};
+    if (!kActionSources.count(spec.action_source)) {
+      errors.push_back("action_source: '" + spec.action_source +
+                       "' is not one of email, website, app, phone_call, chat, physical_store, system_generated, "
+                       "business_messaging, other");
+    }
+  }
   if (spec.action_source.empty() && !impl->has_action_source_field) {
     errors.push_back("action_source: not set (e.g. system_generated, physical_store, phone_call, website)");
   }
@@ -587,14 +597,45 @@ BatchResult Mapper::map_body(std::string_view body) const {
   return b;
 }
 
+std::vector<std::string> Mapper::missing_csv_columns(const CsvHeader& header) const {
+  std::vector<std::string> out;
+  if (impl_->format != SourceFormat::csv) return out;
+  auto check = [&](const std::vector<Source>& sources, const std::string& what) {
+    if (sources.empty()) return;
+    std::string names;
+    for (const auto& s : sources) {
+      if (s.kind == ValueSource::Kind::constant || header.find(s.column)) return;  // something can supply it
+      names += (names.empty() ? "'" : ", '") + s.column + "'";
+    }
+    out.push_back(what + ": column " + names + " not in the header");
+  };
+  for (const auto& f : impl_->fields) {
+    if (f.required) check(f.sources, "field '" + f.target + "'");
+  }
+  for (const auto& s : impl_->id_sources) check({s}, "event_id");
+  for (const auto& part : impl_->id_template) {
+    if (part.second) check({*part.second}, "event_id");
+  }
+  return out;
+}
+
 std::string Mapper::map_csv_stream(std::istream& in, const std::function<void(RecordResult&&)>& sink,
                                    std::size_t chunk_size) const {
   CsvOptions o;
   o.delimiter = spec_.delimiter;
   o.chunk_size = chunk_size;
   CsvReader reader(in, o);
-  while (auto rec = reader.next()) sink(map_csv(*rec));
-  return reader.header_error();
+  auto rec = reader.next();
+  if (!reader.header_error().empty()) return reader.header_error();
+  // Required columns missing from the header would reject every row with the same reason: fail once instead.
+  auto missing = missing_csv_columns(reader.header());
+  if (!missing.empty()) {
+    std::string msg = "header (line 1): ";
+    for (std::size_t i = 0; i < missing.size(); ++i) msg += (i ? "; " : "") + missing[i];
+    return msg;
+  }
+  for (; rec; rec = reader.next()) sink(map_csv(*rec));
+  return {};
 }
 
 }  // namespace sidetag::sources::mapped

@@ -28,6 +28,34 @@ std::optional<AuthResult> check_age(std::int64_t ts_s, std::int64_t now_s, std::
   return std::nullopt;
 }
 
+// HubSpot v3 decodes these percent-escapes in the request URI before signing (HubSpot "Validating requests"
+// docs, v3 table); every other escape stays as sent.
+std::string hubspot_decode_uri(std::string_view uri) {
+  static constexpr struct {
+    const char* esc;
+    char ch;
+  } kTable[] = {{"3A", ':'}, {"2F", '/'}, {"3F", '?'}, {"40", '@'}, {"21", '!'}, {"24", '$'},
+                {"27", '\''}, {"28", '('}, {"29", ')'}, {"2A", '*'}, {"2C", ','}, {"3B", ';'}};
+  std::string out;
+  out.reserve(uri.size());
+  for (std::size_t i = 0; i < uri.size(); ++i) {
+    if (uri[i] == '%' && i + 2 < uri.size()) {
+      bool done = false;
+      for (const auto& e : kTable) {
+        if (util::iequals(uri.substr(i + 1, 2), e.esc)) {
+          out.push_back(e.ch);
+          i += 2;
+          done = true;
+          break;
+        }
+      }
+      if (done) continue;
+    }
+    out.push_back(uri[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(AuthScheme s) {
@@ -161,7 +189,7 @@ AuthResult verify_webhook(const AuthSpec& spec, const WebhookRequest& req, std::
       std::string payload;
       payload.append(req.method);
       if (!req.uri.empty() && req.uri.front() == '/') payload.append(spec.public_base_url);
-      payload.append(req.uri).append(req.body).append(util::trim(*th));
+      payload.append(hubspot_decode_uri(req.uri)).append(req.body).append(util::trim(*th));
       const std::string expected = util::base64_encode(util::hmac_sha256_raw(spec.secret, payload));
       if (!util::constant_time_equal(util::trim(*h), expected)) return fail("signature mismatch");
       return pass();

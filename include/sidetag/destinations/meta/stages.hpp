@@ -2,7 +2,10 @@
 // The Meta destination's pipeline stages: prep (normalize + hash user data), assemble (Meta server event),
 // validate (everything Meta would reject, checked before batching: one bad event rejects a whole batch), and
 // dispatch (hand the event to the delivery queue). Pure: no Asio.
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -12,22 +15,93 @@
 
 namespace sidetag::destinations::meta {
 
+// The durability outcome of the events of one server-to-server request. The handler creates one, makes it current
+// for its thread (CommitScope) while the pipeline runs, then seals it: `done` runs once every event the sink took is
+// committed (disk durability: fsynced to the spool) or as soon as all commits have reported when one failed. With
+// memory durability nothing is expected and `done(true)` runs at seal(). Thread-safe; `done` may run on any thread.
+class CommitGroup {
+ public:
+  using Done = std::function<void(bool ok, const std::string& error)>;
+  void expect() {
+    std::lock_guard lock(mu_);
+    ++outstanding_;
+  }
+  void committed(bool ok, const std::string& error) {
+    Done cb;
+    {
+      std::lock_guard lock(mu_);
+      --outstanding_;
+      if (!ok && ok_) {
+        ok_ = false;
+        error_ = error;
+      }
+      if (sealed_ && outstanding_ == 0) cb = std::move(done_);
+      done_ = nullptr;
+    }
+    if (cb) cb(ok_, error_);
+  }
+  void seal(Done done) {
+    {
+      std::lock_guard lock(mu_);
+      sealed_ = true;
+      if (outstanding_ > 0) {
+        done_ = std::move(done);
+        return;
+      }
+    }
+    done(ok_, error_);
+  }
+
+ private:
+  std::mutex mu_;
+  int outstanding_ = 0;
+  bool sealed_ = false;
+  bool ok_ = true;
+  std::string error_;
+  Done done_;
+};
+
+// Makes a CommitGroup current on this thread for the lifetime of the scope (the dispatch stage attaches it to
+// every item it hands to the sink). No group: fire-and-forget (browser hits, `sidetag send`).
+class CommitScope {
+ public:
+  explicit CommitScope(std::shared_ptr<CommitGroup> g) : prev_(std::move(slot())) { slot() = std::move(g); }
+  ~CommitScope() { slot() = std::move(prev_); }
+  CommitScope(const CommitScope&) = delete;
+  CommitScope& operator=(const CommitScope&) = delete;
+  static const std::shared_ptr<CommitGroup>& current() { return slot(); }
+
+ private:
+  static std::shared_ptr<CommitGroup>& slot() {
+    static thread_local std::shared_ptr<CommitGroup> s;
+    return s;
+  }
+  std::shared_ptr<CommitGroup> prev_;
+};
+
 // One event ready for a Graph API batch.
 struct DispatchItem {
   std::string pixel_id;
-  std::string access_token;  // secret
+  std::string access_token;  // secret; the dispatcher prefers the pixel's token in the current configuration
   std::string app_secret;    // secret, optional
   std::string test_event_code;
   nlohmann::json event;      // the Meta server event
   std::string trace_id;
   std::int64_t accepted_us = 0;
+  std::shared_ptr<CommitGroup> commit;  // told when the item is durable (null: nobody waits)
+  std::string replay_of;     // dead-letter record id when `sidetag dlq replay` re-submits it
+  // Set by the dispatcher.
+  std::uint64_t id = 0;      // dispatcher-local
+  std::uint64_t seq = 0;     // spool sequence number (disk durability), 0 otherwise
+  std::size_t bytes = 0;     // serialized event size, counted against delivery.max_queue_bytes
 };
 
 // Where dispatch hands events: the delivery queue (server) or a collector (tests, `sidetag send`).
 class DispatchSink {
  public:
   virtual ~DispatchSink() = default;
-  // Returns false (with a reason) when the event cannot be accepted (queue full, shutting down).
+  // Returns false (with a reason) when the event cannot be accepted (shutting down). When item.commit is set the
+  // sink calls item.commit->expect() before returning true and committed() later, from any thread.
   virtual bool submit(DispatchItem item, std::string& reason) = 0;
 };
 

@@ -115,7 +115,11 @@ class Mapper {
   RecordResult map_csv(const CsvRecord& record) const;
   // A whole webhook body in the spec's json/ndjson format.
   BatchResult map_body(std::string_view body) const;
-  // Streams a CSV file: `sink` gets every record's result in order. Returns "" or the header error.
+  // Problems of a CSV header for this spec: a required field (event_name, event_time, required: true) or an
+  // event_id part none of whose columns exist (and that has no constant fallback). Empty when usable.
+  std::vector<std::string> missing_csv_columns(const CsvHeader& header) const;
+  // Streams a CSV file: `sink` gets every record's result in order. Returns "" or the header error (unreadable
+  // header, or missing_csv_columns() joined with "; "), in which case no record is mapped.
   std::string map_csv_stream(std::istream& in, const std::function<void(RecordResult&&)>& sink,
                              std::size_t chunk_size = 64 * 1024) const;
 

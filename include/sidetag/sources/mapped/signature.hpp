@@ -17,7 +17,8 @@
 //                        `X-HubSpot-Request-Timestamp` in ms; rejected when more than tolerance_s (default 300)
 //                        old (or in the future). `uri` must be the full URL HubSpot called
 //                        (https://host/path?query); when the request URI starts with '/', `public_base_url`
-//                        (e.g. "https://hooks.example.com") is prepended.
+//                        (e.g. "https://hooks.example.com") is prepended. Like HubSpot, the escapes %3A %2F %3F
+//                        %40 %21 %24 %27 %28 %29 %2A %2C %3B in the URI are decoded before signing.
 #include <cstdint>
 #include <optional>
 #include <string>

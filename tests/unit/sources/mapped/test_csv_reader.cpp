@@ -254,6 +254,7 @@ TEST(CsvReader, StreamsMillionsOfRowsInConstantMemory) {
   EXPECT_EQ(count, n);
   EXPECT_EQ(bad, 0u);
   EXPECT_EQ(last_line, n + 1);
-  EXPECT_LT(after - before, 16 * 1024) << "RSS grew by " << (after - before) << " kB";
+  // ASan keeps freed blocks in its quarantine (256 MB by default), so RSS is only meaningful without it.
+  if (!kUnderAsan) EXPECT_LT(after - before, 16 * 1024) << "RSS grew by " << (after - before) << " kB";
   std::cout << "[ perf     ] " << n << " rows in " << secs << " s\n";
 }

@@ -459,3 +459,28 @@ TEST(Mapping, SetDotted) {
   set_dotted(o, "s.t", 3);  // non-object on the way is replaced
   EXPECT_EQ(o, json::parse(R"({"a":{"b":{"c":1,"d":2}},"x-fb-ck-fbp":"fb.1.2.3","s":{"t":3}})"));
 }
+
+TEST(Mapping, CsvHeaderMissingRequiredColumnsFailsOnce) {
+  auto m = compile_ok(pos_spec());
+  std::string err;
+  auto rows = map_csv_text(m, "store;receipt;total\n1;2;3\n", &err);
+  EXPECT_TRUE(rows.empty());
+  EXPECT_EQ(err, "header (line 1): field 'event_time': column 'sold_at' not in the header");
+  // Optional columns may be missing.
+  rows = map_csv_text(m, "store;receipt;sold_at\n1;2;01.01.2026 10:00\n", &err);
+  EXPECT_EQ(err, "");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].accepted) << rows[0].reason;
+  EXPECT_EQ(m.missing_csv_columns(CsvHeader{}),
+            (std::vector<std::string>{"field 'event_time': column 'sold_at' not in the header",
+                                      "event_id: column 'store' not in the header",
+                                      "event_id: column 'receipt' not in the header"}));
+}
+
+TEST(Mapping, ActionSourceMustBeAMetaValue) {
+  auto s = hubspot_spec();
+  s.action_source = "crm";
+  EXPECT_EQ(compile_errors(s),
+            (std::vector<std::string>{"action_source: 'crm' is not one of email, website, app, phone_call, chat, "
+                                      "physical_store, system_generated, business_messaging, other"}));
+}

@@ -199,6 +199,12 @@ TEST(Signature, HubSpotV3) {
             "missing header X-HubSpot-Request-Timestamp");
   EXPECT_EQ(verify_webhook(a, request(body, {{"X-HubSpot-Request-Timestamp", ts}}), now).reason,
             "missing header X-HubSpot-Signature-v3");
+  // HubSpot signs the URI with %3A, %2C, ... decoded; other escapes (%20) stay.
+  const std::string q_sig = util::base64_encode(util::hmac_sha256_raw(
+      "hs_secret", "POSThttps://hooks.example.com/hook?t=a:b,c%20d" + body + ts));
+  EXPECT_TRUE(verify_webhook(a, req("/hook?t=a%3Ab%2cc%20d", q_sig, ts), now).ok);
+  EXPECT_TRUE(verify_webhook(a, req("/hook?t=a:b,c%20d", q_sig, ts), now).ok);
+  EXPECT_EQ(verify_webhook(a, req("/hook?t=a:b,c d", q_sig, ts), now).reason, "signature mismatch");
   // Method is part of the signed string.
   auto r = req("/v1/sources/hubspot_deals?x=1", sig, ts);
   r.method = "PUT";

@@ -1,0 +1,567 @@
+#!/usr/bin/env python3
+"""sidetag benchmark driver (called by bench/run.sh; standard library only).
+
+For every scenario it starts, on loopback:
+  * a fake Graph API: nginx (1 worker, pinned to the load core) answering every POST with a canned
+    {"events_received":...} 200 -- the Python fake (tests/fakes/fake_graph.py) does ~1-2 k small requests/s and
+    would measure itself, not sidetag;
+  * sidetag (Release build, server.threads: 1, live dispatch to the fake, info logging to a file) pinned to the
+    server core with taskset;
+  * the ceiling: nginx, worker_processes 1, `return 204`, pinned to the same server core, driven with the very same
+    wrk script so request sizes match;
+and drives both with wrk (pinned to the other core): a closed-loop run for the maximum rate, then a fixed-rate run
+at --load-fraction (default 50 %) of that maximum for the latency percentiles (see bench/README.md: closed loops
+understate tails). It prints one Markdown table and writes it to bench/results/latest.md.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RESULTS = os.path.join(HERE, "results")
+API_KEY = "bench-api-key-0123456789abcdef"
+TOKEN = "EAAbench" + "0" * 40  # not a real token; the fake accepts anything
+TID = "G-F9XM71K45T"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(*a):
+    print("[bench]", *a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def http(port, method, path, body=b"", headers=None, timeout=5):
+    """Minimal HTTP/1.1 client (one request per connection); returns (status, body bytes)."""
+    hdrs = {"Host": "shop.example", "Connection": "close", "Content-Length": str(len(body))}
+    hdrs.update(headers or {})
+    req = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(req.encode() + body)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1]) if head else 0
+    return status, rest
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def proc_status_kib(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_port(port, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.01)
+    return False
+
+
+# ------------------------------------------------------------------------------------------------------------------
+class Nginx:
+    """A private nginx instance (own prefix, config, pid file); never touches a system nginx."""
+
+    def __init__(self, name, cpu, body_conf, workdir):
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
+        self.port = free_port()
+        self.cpu = cpu
+        conf = textwrap.dedent(f"""\
+            worker_processes 1;
+            daemon off;
+            master_process on;
+            pid {self.dir}/nginx.pid;
+            error_log {self.dir}/logs/error.log warn;
+            events {{ worker_connections 4096; }}
+            http {{
+              access_log off;
+              keepalive_requests 10000000;
+              keepalive_timeout 300s;
+              client_max_body_size 64m;
+              client_body_buffer_size 1m;
+              client_body_temp_path {self.dir}/body;
+              proxy_temp_path {self.dir}/proxy;
+              fastcgi_temp_path {self.dir}/fastcgi;
+              uwsgi_temp_path {self.dir}/uwsgi;
+              scgi_temp_path {self.dir}/scgi;
+              server {{
+                listen 127.0.0.1:{self.port};
+                {body_conf}
+              }}
+            }}
+            """)
+        self.conf = os.path.join(self.dir, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(["taskset", "-c", str(self.cpu), "nginx", "-p", self.dir, "-c", self.conf,
+                                      "-e", os.path.join(self.dir, "logs", "error.log")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_port(self.port):
+            raise RuntimeError(f"nginx ({self.conf}) did not start; see {self.dir}/logs/error.log")
+        return self
+
+    def worker_pid(self):
+        with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
+            kids = f.read().split()
+        return int(kids[0]) if kids else self.proc.pid
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def fake_graph(workdir, cpu):
+    canned = json.dumps({"events_received": 1000, "messages": [], "fbtrace_id": "AbenchFakeGraph"})
+    body = f"location / {{ default_type application/json; return 200 '{canned}'; }}"
+    return Nginx("fake-graph", cpu, body, workdir).start()
+
+
+def ceiling(workdir, cpu):
+    return Nginx("ceiling", cpu, "location / { return 204; }", workdir).start()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+def sidetag_config(port, graph_port, work, batch_delay_ms, with_ga4=True, extra_sources=""):
+    ga4 = f"    ga4:\n      measurement_ids: [{TID}]\n" if with_ga4 else ""
+    return (textwrap.dedent(f"""\
+        server:
+          address: 127.0.0.1
+          port: {port}
+          threads: 1
+          max_body_bytes: 4194304
+        logging:
+          level: info
+        meta:
+          graph_url: http://127.0.0.1:{graph_port}
+          dispatch: live
+          sandbox_file: {work}/sandbox.ndjson
+          dead_letter_file: {work}/dead-letters.ndjson
+          batch:
+            max_events: 1000
+            max_delay_ms: {batch_delay_ms}
+        identity:
+          enabled: false
+        sites:
+          shop:
+            domains: [shop.example]
+            default_region: US
+        """) + ga4 + textwrap.dedent(f"""\
+            meta:
+              pixels:
+                - id: "1234567890"
+                  access_token: "${{META_TOKEN}}"
+        sources:
+          backend:
+            type: capi_json
+            path: /v1/events
+            site: shop
+            api_keys: ["{API_KEY}"]
+        """) + extra_sources + "environments:\n  bench: {}\n")
+
+
+class Sidetag:
+    def __init__(self, binary, cfg_text, workdir, name, cpu):
+        self.bin = binary
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.cfg = os.path.join(self.dir, "sidetag.yaml")
+        with open(self.cfg, "w") as f:
+            f.write(cfg_text)
+        self.log_path = os.path.join(RESULTS, f"sidetag-{name}.log")
+        self.cpu = cpu
+        self.port = int(re.search(r"port: (\d+)", cfg_text).group(1))
+        self.proc = None
+        self.startup_ms = None
+
+    def validate(self):
+        r = subprocess.run([self.bin, "validate", "--config", self.cfg, "--env", "bench"], capture_output=True,
+                           text=True, env=dict(os.environ, META_TOKEN=TOKEN))
+        return r.returncode == 0, (r.stdout + r.stderr).strip()
+
+    def start(self):
+        self.logf = open(self.log_path, "wb")
+        env = dict(os.environ, META_TOKEN=TOKEN)
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(["taskset", "-c", str(self.cpu), self.bin, "serve", "--config", self.cfg,
+                                      "--env", "bench"], stdout=self.logf, stderr=subprocess.STDOUT, env=env)
+        deadline = t0 + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sidetag exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                if http(self.port, "GET", "/readyz", timeout=1)[0] == 200:
+                    self.startup_ms = (time.monotonic() - t0) * 1000
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.002)
+        raise RuntimeError(f"sidetag not ready after 15 s; see {self.log_path}")
+
+    def metrics(self):
+        status, body = http(self.port, "GET", "/metrics")
+        return parse_metrics(body.decode()) if status == 200 else {}
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+
+
+def parse_metrics(text):
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)", line)
+        if m:
+            try:
+                out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+            except ValueError:
+                pass
+    return out
+
+
+def msum(metrics, name, where=""):
+    """Sum of all series of `name` whose label set contains `where`."""
+    total = 0.0
+    for k, v in metrics.items():
+        base = k.split("{", 1)[0]
+        if base == name and where in k:
+            total += v
+    return total
+
+
+def hist_quantile(before, after, name, q):
+    """Prometheus-style histogram_quantile over the delta between two scrapes (linear within a bucket)."""
+    buckets = []
+    for k, v in after.items():
+        if k.startswith(name + "_bucket{"):
+            le = re.search(r'le="([^"]+)"', k).group(1)
+            bound = math.inf if le == "+Inf" else float(le)
+            buckets.append((bound, v - before.get(k, 0.0)))
+    buckets.sort()
+    if not buckets or buckets[-1][1] <= 0:
+        return None
+    total = buckets[-1][1]
+    rank = q * total
+    prev_bound, prev_count = 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if math.isinf(bound):
+                return prev_bound
+            if count == prev_count:
+                return bound
+            return prev_bound + (bound - prev_bound) * (rank - prev_count) / (count - prev_count)
+        prev_bound, prev_count = bound, count
+    return prev_bound
+
+
+# ------------------------------------------------------------------------------------------------------------------
+def run_wrk(script, port, duration, conns, cpu, rate=0, extra_env=None, threads=1):
+    env = dict(os.environ, BENCH_DIR=HERE, BENCH_API_KEY=API_KEY, BENCH_RATE=str(int(rate)),
+               BENCH_THREADS=str(threads))
+    env.update(extra_env or {})
+    cmd = ["taskset", "-c", str(cpu), "wrk", "-t", str(threads), "-c", str(conns), "-d", f"{duration}s",
+           "--timeout", "5s", "--latency", "-s", script, f"http://127.0.0.1:{port}"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    out = p.stdout.read()
+    _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    res = {"raw": out, "wrk_cpu_s": ru.ru_utime + ru.ru_stime}
+    for line in out.splitlines():
+        if line.startswith("BENCH "):
+            for kv in line[6:].split():
+                k, v = kv.split("=")
+                res[k] = float(v)
+    if "requests" not in res:
+        raise RuntimeError("wrk failed:\n" + out)
+    res["rps"] = res["requests"] / (res["duration_us"] / 1e6)
+    res["errors"] = int(res["status_errors"] + res["connect_errors"] + res["read_errors"] + res["write_errors"]
+                        + res["timeouts"])
+    res["client_bound"] = res["wrk_cpu_s"] / (res["duration_us"] / 1e6) > 0.9
+    return res
+
+
+class Scenario:
+    def __init__(self, name, title, script, events_env=None, probe=None):
+        self.name, self.title, self.script = name, title, script
+        self.events_env = events_env or {}
+        self.probe = probe  # callable(port) -> (available, message)
+
+
+def probe_ga4(port):
+    body = b"en=page_view&_ee=1\r\nen=scroll&epn.percent_scrolled=90\r\n"
+    try:
+        status, _ = http(port, "POST", f"/g/collect?v=2&tid={TID}&cid=1.2&dl=https%3A%2F%2Fshop.example%2F", body,
+                         {"Content-Type": "text/plain;charset=UTF-8"})
+    except OSError as e:
+        return False, f"not available yet (probe failed: {e})"
+    if status != 204:
+        return False, f"not available yet (/g/collect answered {status}, not 204)"
+    return True, ""
+
+
+def run_http_scenario(sc, args, binary, graph, work):
+    row = {"scenario": sc.title}
+    port = free_port()
+    cfg = sidetag_config(port, graph.port, os.path.join(work, sc.name), args.batch_delay_ms)
+    st = Sidetag(binary, cfg, work, sc.name, args.server_cpu)
+    ok, msg = st.validate()
+    if not ok:  # the GA4 config section may not be merged yet: benchmark the rest without it
+        cfg = sidetag_config(port, graph.port, os.path.join(work, sc.name), args.batch_delay_ms, with_ga4=False)
+        st = Sidetag(binary, cfg, work, sc.name, args.server_cpu)
+        ok, msg2 = st.validate()
+        if not ok:
+            row["skip"] = "config rejected: " + msg2.replace("\n", " ")[:200]
+            return row
+    st.start()
+    try:
+        row["startup_ms"] = st.startup_ms
+        if sc.probe:
+            available, why = sc.probe(st.port)
+            if not available:
+                row["skip"] = why
+                return row
+        script = os.path.join(HERE, sc.script)
+        log(f"{sc.name}: warm-up {args.warmup}s")
+        run_wrk(script, st.port, args.warmup, args.conns, args.client_cpu, extra_env=sc.events_env)
+        pid = st.proc.pid
+        # taskset execs sidetag in place, so the Popen pid is sidetag's pid.
+        m0, c0 = st.metrics(), cpu_seconds(pid)
+        log(f"{sc.name}: closed loop {args.duration}s, {args.conns} connections")
+        closed = run_wrk(script, st.port, args.duration, args.conns, args.client_cpu, extra_env=sc.events_env)
+        c1 = cpu_seconds(pid)
+        m1 = st.metrics()
+        epr = closed["events_per_request"]
+        row.update(rps=closed["rps"], events_s=closed["rps"] * epr, epr=epr, errors=closed["errors"],
+                   client_bound=closed["client_bound"])
+        accepted = closed["requests"] * epr
+        row["cpu_us_per_event"] = (c1 - c0) / accepted * 1e6 if accepted else None
+        row["cpu_util"] = (c1 - c0) / (closed["duration_us"] / 1e6)
+        row["closed_p50_ms"] = closed["p50_us"] / 1000
+        row["closed_p99_ms"] = closed["p99_us"] / 1000
+        rate = max(1, int(closed["rps"] * args.load_fraction))
+        log(f"{sc.name}: fixed rate {rate} req/s for {args.duration}s")
+        m2 = st.metrics()
+        fixed = run_wrk(script, st.port, args.duration, args.paced_conns, args.client_cpu, rate=rate,
+                        extra_env=sc.events_env)
+        time.sleep(args.batch_delay_ms / 1000 + 1.0)  # let the last batches go out
+        m3 = st.metrics()
+        row.update(fixed_rate=rate, fixed_achieved=fixed["rps"], p50_ms=fixed["p50_us"] / 1000,
+                   p99_ms=fixed["p99_us"] / 1000, p999_ms=fixed["p999_us"] / 1000, fixed_errors=fixed["errors"])
+        e2e50 = hist_quantile(m2, m3, "sidetag_dispatch_latency_seconds", 0.5)
+        e2e99 = hist_quantile(m2, m3, "sidetag_dispatch_latency_seconds", 0.99)
+        row["e2e_p50_ms"] = e2e50 * 1000 if e2e50 is not None else None
+        row["e2e_p99_ms"] = e2e99 * 1000 if e2e99 is not None else None
+        bs_sum, bs_cnt = msum(m3, "sidetag_dispatch_batch_size_sum"), msum(m3, "sidetag_dispatch_batch_size_count")
+        row["avg_batch"] = bs_sum / bs_cnt if bs_cnt else None
+        row["batches"] = bs_cnt
+        row["conns_opened"] = msum(m3, "sidetag_dispatch_connections_opened")
+        row["received"] = msum(m3, "sidetag_events_received_total")
+        row["delivered"] = msum(m3, "sidetag_dispatch_events_total", 'outcome="delivered"')
+        row["rss_mib"] = proc_status_kib(pid, "VmRSS") / 1024
+        row["hwm_mib"] = proc_status_kib(pid, "VmHWM") / 1024
+        row["log_bytes"] = os.path.getsize(st.log_path)
+    finally:
+        st.stop()
+    # The ceiling, same script and connections, same core.
+    ng = ceiling(work + "/ceil-" + sc.name, args.server_cpu)
+    try:
+        log(f"{sc.name}: nginx 204 ceiling, closed loop {args.duration}s")
+        run_wrk(script, ng.port, args.warmup, args.conns, args.client_cpu, extra_env=sc.events_env)
+        wpid = ng.worker_pid()
+        c0 = cpu_seconds(wpid)
+        n = run_wrk(script, ng.port, args.duration, args.conns, args.client_cpu, extra_env=sc.events_env)
+        row["nginx_cpu_util"] = (cpu_seconds(wpid) - c0) / (n["duration_us"] / 1e6)
+        row["nginx_rps"] = n["rps"]
+        row["nginx_client_bound"] = n["client_bound"]
+        row["ratio"] = row["rps"] / n["rps"]
+    finally:
+        ng.stop()
+    return row
+
+
+def run_csv_scenario(args, binary, graph, work):
+    row = {"scenario": "CSV file via `sidetag send`"}
+    probe = subprocess.run([binary, "send", "--help"], capture_output=True, text=True)
+    text = (probe.stdout + probe.stderr).lower()
+    if probe.returncode != 0 or "unknown command" in text or "usage: sidetag send" not in text and "--source" not in text:
+        row["skip"] = "not available yet (`sidetag send` is not in this build)"
+        return row
+    script = os.path.join(HERE, "csv_send", "run.py")
+    r = subprocess.run([sys.executable, script, "--bin", binary, "--graph-port", str(graph.port), "--cpu",
+                        str(args.server_cpu), "--rows", str(args.csv_rows), "--work", os.path.join(work, "csv")],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        row["skip"] = "failed: " + (r.stdout + r.stderr).strip().replace("\n", " ")[-300:]
+        return row
+    row.update(json.loads(r.stdout.strip().splitlines()[-1]))
+    return row
+
+
+# ------------------------------------------------------------------------------------------------------------------
+def fmt(v, spec="{:.0f}", none="n/a"):
+    if v is None:
+        return none
+    return spec.format(v)
+
+
+def machine():
+    model = ""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        model = next((l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("Model name")), "")
+    except OSError:
+        pass
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) // 1024
+    return f"{os.cpu_count()} CPUs ({model}), {mem} MiB RAM, kernel {os.uname().release}"
+
+
+def table(rows, args, binary):
+    lines = [f"sidetag benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} -- {machine()}",
+             f"binary {os.path.relpath(binary, ROOT)}; sidetag and nginx pinned to CPU {args.server_cpu}, wrk to CPU "
+             f"{args.client_cpu}; closed loop {args.duration}s x {args.conns} connections; fixed rate at "
+             f"{int(args.load_fraction * 100)}% of the closed-loop maximum, {args.paced_conns} connections; Meta "
+             f"batch max_delay_ms {args.batch_delay_ms}.", "",
+             "| Scenario | events/s (max) | req/s | nginx 204 req/s | sidetag/nginx | p50 / p99 / p99.9 ms at fixed rate "
+             "(req/s) | CPU µs/event | peak RSS MiB | avg Meta batch | Graph conns opened | accept→Meta 2xx p50 / p99 ms | "
+             "start-up ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    notes = []
+    for r in rows:
+        if "skip" in r:
+            lines.append(f"| {r['scenario']} | {r['skip']} |" + " |" * 10 + (
+                f" {fmt(r.get('startup_ms'))} |" if r.get("startup_ms") else " |"))
+            continue
+        if "rps" not in r:  # csv
+            lines.append(f"| {r['scenario']} | {fmt(r.get('events_s'))} | - | - | - | - | "
+                         f"{fmt(r.get('cpu_us_per_event'), '{:.1f}')} | {fmt(r.get('hwm_mib'), '{:.1f}')} | "
+                         f"{fmt(r.get('avg_batch'), '{:.0f}')} | {fmt(r.get('conns_opened'))} | - | - |")
+            continue
+        lines.append(
+            f"| {r['scenario']} | {fmt(r['events_s'])} | {fmt(r['rps'])} | {fmt(r.get('nginx_rps'))} | "
+            f"{fmt(r.get('ratio'), '{:.0%}')} | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} / {r['p999_ms']:.2f} "
+            f"({r['fixed_achieved']:.0f}) | {fmt(r['cpu_us_per_event'], '{:.1f}')} | {r['hwm_mib']:.1f} | "
+            f"{fmt(r['avg_batch'], '{:.0f}')} | {fmt(r['conns_opened'])} | "
+            f"{fmt(r['e2e_p50_ms'], '{:.0f}')} / {fmt(r['e2e_p99_ms'], '{:.0f}')} | {r['startup_ms']:.0f} |")
+        if r["errors"] or r["fixed_errors"]:
+            notes.append(f"{r['scenario']}: {r['errors']} errors in the closed loop, {r['fixed_errors']} at fixed rate "
+                         "(non-2xx, timeouts or socket errors; see bench/results/sidetag-*.log)")
+        if r["delivered"] < r["received"]:
+            notes.append(f"{r['scenario']}: {r['delivered']:.0f} of {r['received']:.0f} accepted events delivered to "
+                         "the fake Graph API by the end of the run")
+        if r.get("client_bound") or r.get("nginx_client_bound"):
+            notes.append(f"{r['scenario']}: wrk used > 90% of its core "
+                         f"({'sidetag run' if r.get('client_bound') else 'nginx run'}): that rate is a lower bound")
+        notes.append(f"{r['scenario']}: sidetag core {r['cpu_util']:.0%} busy in the closed loop (nginx worker "
+                     f"{r.get('nginx_cpu_util', 0):.0%}); closed-loop p50/p99 {r['closed_p50_ms']:.2f}/"
+                     f"{r['closed_p99_ms']:.2f} ms; RSS at the end {r['rss_mib']:.1f} MiB; "
+                     f"{r['received']:.0f} events accepted, {r['delivered']:.0f} delivered in {r['batches']:.0f} "
+                     f"batches; log {r['log_bytes'] / max(r['received'], 1):.0f} bytes/event")
+    if notes:
+        lines += ["", "Notes:"] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build-bench", "sidetag"))
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--conns", type=int, default=32)
+    ap.add_argument("--paced-conns", type=int, default=16)
+    ap.add_argument("--load-fraction", type=float, default=0.5)
+    ap.add_argument("--batch-delay-ms", type=int, default=1000)
+    ap.add_argument("--server-cpu", type=int, default=0)
+    ap.add_argument("--client-cpu", type=int, default=1)
+    ap.add_argument("--csv-rows", type=int, default=100000)
+    ap.add_argument("--only", default="", help="comma-separated scenario names")
+    args = ap.parse_args()
+    for tool in ("wrk", "nginx", "taskset"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} not found: run `bash scripts/install-deps.sh --bench`")
+    if not os.access(args.bin, os.X_OK):
+        sys.exit(f"{args.bin} not found: bench/run.sh builds it")
+    os.makedirs(RESULTS, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="sidetag-bench-")
+    scenarios = [
+        Scenario("capi_json", "CAPI JSON, 1 event/request (9 PII fields)", "capi_json/capi.lua",
+                 {"BENCH_EVENTS_PER_REQUEST": "1"}),
+        Scenario("capi_json_x20", "CAPI JSON, 20 events/request", "capi_json/capi.lua",
+                 {"BENCH_EVENTS_PER_REQUEST": "20"}),
+        Scenario("ga4_collect", "GA4 /g/collect (1.5 hits/request)", "ga4_collect/ga4.lua", probe=probe_ga4),
+    ]
+    only = set(filter(None, args.only.split(",")))
+    rows = []
+    graph = fake_graph(work, args.client_cpu)
+    try:
+        for sc in scenarios:
+            if only and sc.name not in only:
+                continue
+            try:
+                rows.append(run_http_scenario(sc, args, args.bin, graph, work))
+            except Exception as e:  # a broken scenario must not hide the others
+                rows.append({"scenario": sc.title, "skip": f"failed: {e}"[:300]})
+        if not only or "csv_send" in only:
+            rows.append(run_csv_scenario(args, args.bin, graph, work))
+    finally:
+        graph.stop()
+    out = table(rows, args, args.bin)
+    with open(os.path.join(RESULTS, "latest.md"), "w") as f:
+        f.write(out)
+    with open(os.path.join(RESULTS, "latest.json"), "w") as f:
+        json.dump(rows, f, indent=1, default=str)
+    print(out)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# One command: dependencies, a Release build in build-bench/, every scenario, one Markdown table
+# (also written to bench/results/latest.md). Options go to bench/bench.py, e.g.
+#   bash bench/run.sh --duration 20 --only capi_json,ga4_collect
+# Needs 2+ CPUs: sidetag and the nginx ceiling run on CPU 0, wrk and the fake Graph API on CPU 1.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${SIDETAG_BENCH_BUILD:-$root/build-bench}"
+if [ "${SIDETAG_BENCH_SKIP_DEPS:-0}" != 1 ]; then
+  bash "$root/scripts/install-deps.sh" --bench
+fi
+if [ "${SIDETAG_BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIDETAG_TESTS=OFF >/dev/null
+  cmake --build "$build" --target sidetag -j "${SIDETAG_JOBS:-2}"
+fi
+[ "$(nproc)" -ge 2 ] || echo "bench: fewer than 2 CPUs: client and server share a core, numbers are pessimistic" >&2
+exec python3 "$root/bench/bench.py" --bin "$build/sidetag" "$@"
