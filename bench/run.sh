@@ -14,4 +14,8 @@ if [ "${SIDETAG_BENCH_SKIP_BUILD:-0}" != 1 ]; then
   cmake --build "$build" --target sidetag -j "${SIDETAG_JOBS:-2}"
 fi
 [ "$(nproc)" -ge 2 ] || echo "bench: fewer than 2 CPUs: client and server share a core, numbers are pessimistic" >&2
-exec python3 "$root/bench/bench.py" --bin "$build/sidetag" "$@"
+# As root, by default: nginx and wrk SCHED_FIFO, sidetag's session autogroup at nice -10 (see bench.py, --rt), so
+# that other work on a shared machine does not decide the result. SIDETAG_BENCH_RT=0 turns that off.
+rt=()
+if [ "$(id -u)" -eq 0 ] && [ "${SIDETAG_BENCH_RT:-1}" != 0 ]; then rt=(--rt); fi
+exec python3 "$root/bench/bench.py" --bin "$build/sidetag" "${rt[@]}" "$@"

@@ -1,9 +1,13 @@
 #include "sidetag/app/app.hpp"
 
+#include <filesystem>
 #include <thread>
 
 #include "app/observer.hpp"
 #include "app/routes.hpp"
+#include "app/routes_ga4.hpp"
+#include "sidetag/delivery/spool.hpp"
+#include "sidetag/destinations/ga4/passthrough.hpp"
 #include "sidetag/destinations/meta/stages.hpp"
 #include "sidetag/identity/enrich.hpp"
 #include "sidetag/observe/log.hpp"
@@ -15,18 +19,6 @@ namespace sidetag::app {
 using observe::Level;
 
 namespace {
-PipelineObserver g_observer;
-
-std::unique_ptr<pipeline::Runner> make_runner(destinations::meta::DispatchSink& sink) {
-  std::vector<std::unique_ptr<pipeline::Stage>> stages;
-  stages.push_back(destinations::meta::make_prep_stage());
-  stages.push_back(destinations::meta::make_assemble_stage());
-  stages.push_back(identity::make_enrich_stage());
-  stages.push_back(destinations::meta::make_validate_stage());
-  stages.push_back(destinations::meta::make_dispatch_stage(sink));
-  return std::make_unique<pipeline::Runner>(std::move(stages), &g_observer);
-}
-
 void reload(AppState& state, const std::string& path, const std::string& env) {
   auto result = config::load_file(path, env);
   if (!result.config) {
@@ -49,18 +41,70 @@ void reload(AppState& state, const std::string& path, const std::string& env) {
 }
 }  // namespace
 
+// A relative spool_dir is resolved against the configuration file's folder (so two configurations never share a
+// spool by accident: the spool holds one process's unacknowledged events).
+std::string resolve_spool_dir(const std::string& dir, const std::string& config_path) {
+  std::filesystem::path p(dir);
+  if (p.is_absolute()) return dir;
+  auto base = std::filesystem::path(config_path).parent_path();
+  return (base.empty() ? p : base / p).lexically_normal().string();
+}
+
 int serve(std::shared_ptr<const config::Config> cfg, const std::string& config_path, const std::string& env) {
+  // Declared before the state: the spool outlives the dispatcher's thread (acknowledgements) and is closed last.
+  std::unique_ptr<delivery::Spool> spool;
   AppState state;
   state.set_config(cfg);
   state.dispatcher = std::make_unique<destinations::meta::Dispatcher>(cfg);
-  state.runner = make_runner(*state.dispatcher);
+  state.runner = make_meta_pipeline(*state.dispatcher);
+  if (cfg->delivery.durability == config::Durability::postgres) {
+    observe::log(Level::error, {{"msg", "cannot start: delivery.durability postgres is not available in this build; use disk or memory"}});
+    observe::flush_logs();
+    return 78;
+  }
+  if (cfg->delivery.durability == config::Durability::disk) {
+    delivery::SpoolOptions so;
+    so.dir = resolve_spool_dir(cfg->delivery.spool_dir, config_path);
+    so.fsync_interval_ms = cfg->delivery.fsync_interval_ms;
+    std::vector<delivery::SpoolRecord> replay;
+    std::string error;
+    spool = delivery::Spool::open(so, replay, error);
+    if (!spool) {
+      observe::log(Level::error, {{"msg", "cannot start: the spool cannot be opened"}, {"spool_dir", so.dir}, {"error", error}});
+      observe::flush_logs();
+      return 1;
+    }
+    const auto st = spool->stats();
+    observe::log(Level::info, {{"msg", "spool opened"}, {"spool_dir", so.dir}, {"replayed", st.replayed},
+                               {"torn_bytes", st.torn_bytes}, {"fsync_interval_ms", so.fsync_interval_ms}});
+    state.dispatcher->attach_spool(spool.get(), std::move(replay));
+  }
+
+  // GA4 passthrough and reverse proxy: their own io_context and thread (see passthrough.hpp), declared before the
+  // server so they outlive every handler; unwired before they are destroyed.
+  destinations::ga4::PassthroughOptions ga4_options;
+  ga4_options.ca_file = cfg->meta.ca_file;
+  destinations::ga4::Passthrough ga4_passthrough(ga4_options);
+  set_ga4_passthrough(&ga4_passthrough);
+  struct Ga4Unwire {
+    ~Ga4Unwire() { set_ga4_passthrough(nullptr); }
+  } ga4_unwire;
 
   server::ServerHooks hooks;
   hooks.on_reload = [&state, config_path, env] { reload(state, config_path, env); };
   hooks.on_drain = [&state](std::chrono::steady_clock::time_point deadline) {
     const auto left = state.dispatcher->drain(deadline);
     if (left > 0) {
-      observe::log(Level::error, {{"msg", "grace period over: events not delivered"}, {"events", left}});
+      constexpr std::size_t kMaxIds = 10'000;
+      auto ids = state.dispatcher->pending_trace_ids(kMaxIds);
+      if (state.dispatcher->durable()) {
+        observe::log(Level::warn, {{"msg", "grace period over: undelivered events stay in the spool for the next start"},
+                                   {"events", left}, {"trace_ids", ids}, {"trace_ids_truncated", left > ids.size()}});
+      } else {
+        observe::log(Level::error, {{"msg", "grace period over: undelivered events are lost (durability: memory)"},
+                                    {"alert", true}, {"lost", true}, {"events", left}, {"trace_ids", ids},
+                                    {"trace_ids_truncated", left > ids.size()}});
+      }
     } else {
       observe::log(Level::info, {{"msg", "drained: every accepted event was dispatched"}});
     }
@@ -83,6 +127,7 @@ int serve(std::shared_ptr<const config::Config> cfg, const std::string& config_p
                              {"tls", cfg->server.tls.has_value()},
                              {"threads", cfg->server.threads},
                              {"dispatch", cfg->meta.dispatch == config::DispatchMode::live ? "live" : "sandbox"},
+                             {"durability", spool ? "disk" : "memory"},
                              {"sandbox_file", cfg->meta.dispatch == config::DispatchMode::sandbox ? cfg->meta.sandbox_file : ""},
                              {"config", config_path}});
   observe::flush_logs();
@@ -95,6 +140,11 @@ int serve(std::shared_ptr<const config::Config> cfg, const std::string& config_p
   state.listening = false;
   watch.join();
   state.dispatcher->stop();
+  if (spool) {
+    spool->close();
+    const auto st = spool->stats();
+    observe::log(Level::info, {{"msg", "spool closed"}, {"unacknowledged", st.live_records}, {"segments", st.segments}});
+  }
   observe::log(Level::info, {{"msg", "stopped"}, {"exit_code", code}});
   observe::flush_logs();
   return code;

@@ -1,6 +1,8 @@
 #include "app/routes.hpp"
 
 #include "app/observer.hpp"
+#include "app/routes_ga4.hpp"
+#include "app/routes_mapped.hpp"
 #include "sidetag/observe/log.hpp"
 #include "sidetag/observe/metrics.hpp"
 #include "sidetag/sources/capi_json/parse.hpp"
@@ -50,9 +52,10 @@ void handle_capi_json(AppState& state, const std::shared_ptr<const config::Confi
   const bool continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, parent_span);
   const std::string request_trace = continued ? parent_trace : pipeline::new_trace_id();
 
-  auto finish = [&](HttpResponse r) {
+  // May run later on the spool's writer thread (disk durability): captures copies only.
+  auto finish = [respond, request_trace, route = src.path](HttpResponse r) {
     r.set("X-Trace-Id", request_trace);
-    count(src.path, r.status);
+    count(route, r.status);
     respond(std::move(r));
   };
   if (!authorized(src, req)) {
@@ -67,6 +70,23 @@ void handle_capi_json(AppState& state, const std::shared_ptr<const config::Confi
                                         {"source", src.name}, {"stage", "ingest"}, {"reason", parsed.error}});
     return finish(error_response(400, parsed.error));
   }
+  // Backpressure before anything is processed, so a request is taken whole or not at all: the global byte budget
+  // across every queue, and a spool that cannot write (disk full; stored events keep being delivered).
+  {
+    std::string spool_error;
+    const bool over_budget = state.dispatcher->queued_bytes() + req.body.size() > cfg->delivery.max_queue_bytes;
+    if (over_budget || !state.dispatcher->spool_ok(&spool_error)) {
+      const std::string why = over_budget ? "delivery queue full (delivery.max_queue_bytes)" : "spool cannot store events: " + spool_error;
+      observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", src.name) +
+                                 (over_budget ? ",reason=\"backpressure\"" : ",reason=\"spool_unavailable\"")).inc(parsed.records.size());
+      observe::log(observe::Level::warn, {{"msg", "request refused: try again later"}, {"trace_id", request_trace},
+                                          {"source", src.name}, {"stage", "ingest"}, {"reason", why},
+                                          {"events", parsed.records.size()}});
+      HttpResponse r = error_response(503, why + "; nothing from this request was accepted");
+      r.set("Retry-After", over_budget ? "5" : "10");
+      return finish(std::move(r));
+    }
+  }
   const auto ingest_us = util::mono_us() - t0;
   const config::SiteConfig* site = cfg->find_site(src.site);
   pipeline::StageContext ctx;
@@ -78,6 +98,9 @@ void handle_capi_json(AppState& state, const std::shared_ptr<const config::Confi
   json results = json::array();
   std::size_t accepted = 0;
   const bool single = parsed.records.size() == 1;
+  // Every event the dispatch stage hands over joins this group; with disk durability the 2xx waits for the fsync.
+  auto commit = std::make_shared<destinations::meta::CommitGroup>();
+  destinations::meta::CommitScope commit_scope(commit);
   for (auto& rec : parsed.records) {
     pipeline::Event ev;
     ev.index = rec.index;
@@ -121,10 +144,21 @@ void handle_capi_json(AppState& state, const std::shared_ptr<const config::Confi
     results.push_back(std::move(item));
   }
   const std::size_t rejected = parsed.records.size() - accepted;
-  // 200 when anything was accepted (the body says which were not); 422 when nothing was.
-  finish(json_response(accepted > 0 ? 200 : 422,
-                       {{"received", parsed.records.size()}, {"accepted", accepted}, {"rejected", rejected},
-                        {"trace_id", request_trace}, {"events", std::move(results)}}));
+  // 200 when anything was accepted (the body says which were not); 422 when nothing was. With disk durability
+  // only once the accepted events are committed to the spool; 503 when that failed (the client retries with the
+  // same event_ids, so anything that still reaches Meta is deduplicated).
+  json body = {{"received", parsed.records.size()}, {"accepted", accepted}, {"rejected", rejected},
+               {"trace_id", request_trace}, {"events", std::move(results)}};
+  const std::string source = src.name;
+  commit->seal([finish, body = std::move(body), accepted, request_trace, source](bool ok, const std::string& error) mutable {
+    if (ok) return finish(json_response(accepted > 0 ? 200 : 422, body));
+    observe::log(observe::Level::error, {{"msg", "events not committed to the spool: request answered 503"},
+                                         {"trace_id", request_trace}, {"source", source}, {"stage", "dispatch"},
+                                         {"error", error}});
+    HttpResponse r = error_response(503, "events could not be stored durably (" + error + "); retry the request");
+    r.set("Retry-After", "10");
+    finish(std::move(r));
+  });
 }
 
 }  // namespace
@@ -148,9 +182,22 @@ void handle(AppState& state, HttpRequest&& req, Respond respond) {
     if (!state.dispatcher || !state.dispatcher->running()) reasons.push_back("dispatcher not running");
     if (state.draining.load()) reasons.push_back("draining");
     if (!state.listening.load()) reasons.push_back("not listening yet");
+    std::string spool_error;
+    if (state.dispatcher && !state.dispatcher->spool_ok(&spool_error)) reasons.push_back("spool cannot store events: " + spool_error);
     const int status = reasons.empty() ? 200 : 503;
     count(path, status);
     json body = {{"ready", reasons.empty()}, {"reasons", reasons}};
+    // Paused pixels do not make the instance unready (every replica would be), but they are reported.
+    if (state.dispatcher) {
+      json paused = json::array();
+      for (const auto& p : state.dispatcher->paused_pixels()) {
+        paused.push_back({{"pixel_id", p.pixel_id}, {"since", p.since_s}, {"code", p.code}, {"message", p.message}});
+      }
+      body["detail"] = {{"paused_pixels", paused},
+                        {"queued_events", state.dispatcher->pending()},
+                        {"queued_bytes", state.dispatcher->queued_bytes()},
+                        {"durability", state.dispatcher->durable() ? "disk" : "memory"}};
+    }
     if (cfg) body["env"] = cfg->env;
     return respond(json_response(status, body));
   }
@@ -170,9 +217,13 @@ void handle(AppState& state, HttpRequest&& req, Respond respond) {
         count(path, 405);
         return respond(std::move(r));
       }
+      if (src->type == "mapped") return handle_mapped(state, cfg, *src, req, respond);
       return handle_capi_json(state, cfg, *src, req, respond);
     }
   }
+  // GA4 web hits (/g/collect, <prefix>/g/collect) and the reverse proxy for paths sidetag does not serve.
+  if (handle_ga4_collect(state, cfg, req, respond)) return;
+  if (handle_ga4_proxy(state, cfg, req, respond)) return;
   count("(unknown)", 404);
   respond(error_response(404, "no route for " + req.method + " " + path));
 }

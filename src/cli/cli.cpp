@@ -1,5 +1,6 @@
 // Command line: serve, validate, normalize, version.
 #include "sidetag/cli/cli.hpp"
+#include "sidetag/cli/send.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "sidetag/app/app.hpp"
 #include "sidetag/config/config.hpp"
+#include "sidetag/delivery/dlq_cli.hpp"
 #include "sidetag/observe/log.hpp"
 #include "sidetag/prep/normalize_cli.hpp"
 
@@ -25,7 +27,9 @@ const char* kUsage =
     "  serve     --config FILE [--env ENV]   run the server (what the container runs)\n"
     "  validate  --config FILE [--env ENV]   check a configuration without starting (exit 0 valid, 78 invalid);\n"
     "                                        without --env every environment in the file is checked\n"
+    "  send      --config FILE [--env ENV] --source NAME FILE   send a CSV/NDJSON file through a mapped source\n"
     "  normalize FIELD VALUE [--country CC]  show how sidetag normalizes and hashes one user_data value\n"
+    "  dlq list|replay|purge [options]       the dead-letter store (sidetag dlq for details)\n"
     "  version                               print the version\n"
     "\n"
     "The environment defaults to $SIDETAG_ENV, else dev.\n";
@@ -151,7 +155,9 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "serve") return cmd_serve(args);
   if (cmd == "validate") return cmd_validate(args);
+  if (cmd == "send") return send_command(args);
   if (cmd == "normalize") return prep::normalize_command(args, std::cout);
+  if (cmd == "dlq") return delivery::dlq_command(args);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "sidetag 0.1.0\n";
     return 0;

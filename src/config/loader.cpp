@@ -168,6 +168,8 @@ void read_server(MapReader r, ServerConfig& s, std::vector<std::string>& errors)
   r.integer("max_connections", s.max_connections, 1, 1'000'000);
   r.integer("shutdown_grace_s", s.shutdown_grace_s, 0, 3600);
   r.str_list("trusted_proxies", s.trusted_proxies);
+  r.integer("trusted_proxy_hops", s.trusted_proxy_hops, 0, 16);
+  r.str("client_ip_header", s.client_ip_header);
   if (const Node* tn = r.child("tls")) {
     MapReader t(tn, r.key_path("tls"), errors);
     TlsConfig tls;
@@ -277,7 +279,7 @@ void read_sites(const Node* n, Config& c, std::vector<std::string>& errors) {
 
 const std::set<std::string> kReservedPaths = {"/healthz", "/readyz", "/metrics", "/g/collect", "/mp/collect"};
 
-void read_sources(const Node* n, Config& c, std::vector<std::string>& errors) {
+void read_sources(const Node* n, Config& c, std::vector<std::string>& errors, EnvLookup lookup) {
   if (!n) return;
   if (n->kind != Node::Kind::map) {
     errors.push_back(at("sources", n->line) + ": expected a mapping of source name -> source settings");
@@ -289,7 +291,16 @@ void read_sources(const Node* n, Config& c, std::vector<std::string>& errors) {
     SourceConfig s;
     s.name = name;
     s.type = "capi_json";
-    r.one_of("type", s.type, {"capi_json"});
+    r.one_of("type", s.type, {"capi_json", "mapped"});
+    if (s.type == "mapped") {
+      read_mapped_source(name, sn, s, errors, lookup);
+      if (!paths.insert(s.path).second) errors.push_back(at("sources." + name, sn.line) + ": path '" + s.path + "' is used by another source");
+      if (!s.site.empty() && !c.find_site(s.site)) {
+        errors.push_back(at("sources." + name + ".site", sn.line) + ": no site '" + s.site + "' is defined under sites");
+      }
+      c.sources.push_back(std::move(s));
+      continue;
+    }
     s.path = "/v1/events";
     r.str("path", s.path);
     if (s.path.empty() || s.path[0] != '/') r.error("path", r.child("path"), "must start with /");
@@ -417,7 +428,7 @@ LoadResult build(Node root, std::string env, EnvLookup lookup) {
     i.finish();
   }
   read_sites(top.child("sites"), *cfg, errors);
-  read_sources(top.child("sources"), *cfg, errors);
+  read_sources(top.child("sources"), *cfg, errors, lookup);
   top.finish();
   if (errors.empty()) check_combinations(*cfg, errors);
   if (errors.empty()) result.config = std::move(cfg);

@@ -12,4 +12,8 @@ namespace sidetag::config {
 // sites.<id>.ga4
 void read_site_ga4(MapReader& ga4_section, Ga4SiteConfig& out, std::vector<std::string>& errors);
 
+// sources.<name> with type: mapped (the mapping schema is the source's own: src/sources/mapped/spec_yaml.cpp)
+void read_mapped_source(const std::string& name, const Node& node, SourceConfig& out, std::vector<std::string>& errors,
+                        EnvLookup lookup);
+
 }  // namespace sidetag::config

@@ -206,6 +206,18 @@ struct Spool::Impl {
       }
     }
     if (any) sync_dir(opt.dir);
+    // The active segment itself: once nothing in it is needed, it is emptied in place (frees a full disk at once).
+    if (auto it = segments.find(active_id); it != segments.end() && it->second.live == 0 && it->second.bytes > 0) {
+      bool refs_gone = true;
+      for (auto r : it->second.ack_refs) {
+        if (r != active_id && segments.count(r)) refs_gone = false;
+      }
+      if (refs_gone && ::ftruncate(active_fd, 0) == 0) {
+        ::fdatasync(active_fd);
+        it->second.bytes = 0;
+        it->second.ack_refs.clear();
+      }
+    }
   }
 
   // One group commit. Returns after callbacks ran.
@@ -500,6 +512,10 @@ void Spool::close() {
   if (impl_->writer.joinable()) impl_->writer.join();
   std::lock_guard lock(impl_->mu);
   impl_->closed = true;
+  if (impl_->active_fd >= 0) ::close(impl_->active_fd);
+  impl_->active_fd = -1;
+  if (impl_->lock_fd >= 0) ::close(impl_->lock_fd);  // another process may take the spool over now
+  impl_->lock_fd = -1;
 }
 
 }  // namespace sidetag::delivery

@@ -41,12 +41,18 @@ class FakeGraph:
                 pass
 
             def _send(self, status, obj):
+                extra = obj.pop("__headers__", {}) if isinstance(obj, dict) else {}
                 data = json.dumps(obj).encode()
                 self.send_response(status)
+                for k, v in extra.items():
+                    self.send_header(k, v)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (its timeout was shorter than delay_s)
 
             def do_GET(self):
                 if self.path.startswith("/_fake/requests"):
@@ -100,7 +106,10 @@ class FakeGraph:
             self.requests = []
             self.config = {"fail_rate": 0.0, "fail_status": 503, "statuses": [], "delay_s": 0.0, "delay_rate": 0.0,
                            "throttle_burst": 0, "bad_event_id": None, "invalid_token": False, "tokens": None,
-                           "reset_rate": 0.0, "seed": None}
+                           "reset_rate": 0.0, "seed": None,
+                           # throttle_burst answers: Meta code (17 user, 4 app, 613 pixel, 80004 business), HTTP
+                           # status, and optionally X-Business-Use-Case-Usage's estimated_time_to_regain_access
+                           "throttle_code": 17, "throttle_status": 400, "regain_minutes": None}
             self.rng = random.Random()
 
     def configure(self, **kw):
@@ -130,9 +139,8 @@ class FakeGraph:
             cfg = dict(self.config)
             rng = self.rng
             status, resp, delay = self._decide(parts.path, body, cfg, rng)
-            if status is not None and cfg.get("statuses"):
-                pass
             rec["status"] = status
+            rec["delayed"] = bool(delay)  # answered after delay_s: the client may have given up (timeout)
             self.requests.append(rec)
         return status, resp, delay
 
@@ -157,7 +165,15 @@ class FakeGraph:
             delay = 0
         if cfg["throttle_burst"] > 0:
             self.config["throttle_burst"] = cfg["throttle_burst"] - 1
-            return (*self.error(400, 17, "User request limit reached", subcode=2446079), delay)
+            code = cfg.get("throttle_code", 17)
+            status, err = self.error(cfg.get("throttle_status", 400), code,
+                                     "User request limit reached" if code == 17 else "Request limit reached",
+                                     subcode=2446079 if code == 17 else None)
+            if cfg.get("regain_minutes") is not None:
+                err["__headers__"] = {"X-Business-Use-Case-Usage": json.dumps(
+                    {"1234": [{"type": "ads_management", "call_count": 100, "total_cputime": 30, "total_time": 40,
+                               "estimated_time_to_regain_access": cfg["regain_minutes"]}]})}
+            return status, err, delay
         if cfg["fail_rate"] and rng.random() < cfg["fail_rate"]:
             return (*self.error(cfg["fail_status"], 1, "An unknown error occurred", transient=True), delay)
         if not isinstance(body, dict):
@@ -189,6 +205,11 @@ class FakeGraph:
     def ok_requests(self):
         with self.lock:
             return [r for r in self.requests if r["status"] == 200]
+
+    def answered_ok_requests(self):
+        """200s that were answered at once (not after delay_s, when the client had probably given up)."""
+        with self.lock:
+            return [r for r in self.requests if r["status"] == 200 and not r.get("delayed")]
 
     def delivered_events(self):
         out = []

@@ -10,6 +10,10 @@
 
 #include "sidetag/config/ga4.hpp"
 
+namespace sidetag::sources::mapped {
+class Mapper;
+}
+
 namespace sidetag::config {
 
 struct TlsConfig {
@@ -31,6 +35,9 @@ struct ServerConfig {
   std::optional<TlsConfig> tls;
   int shutdown_grace_s = 25;                  // Kubernetes gives 30 s; Cloud Run only 10 s: set 8 there
   std::vector<std::string> trusted_proxies;   // CIDRs whose X-Forwarded-For / Forwarded headers are believed
+  int trusted_proxy_hops = 0;                 // additionally trust this many proxy hops in front of the server
+  std::string client_ip_header;               // CDN header with the client IP (CF-Connecting-IP, True-Client-IP),
+                                              // believed only from a trusted socket peer; empty: none
 };
 
 struct LoggingConfig {
@@ -77,11 +84,13 @@ struct SiteConfig {
 
 struct SourceConfig {
   std::string name;
-  std::string type;              // capi_json
+  std::string type;              // capi_json | mapped
   std::string path;              // HTTP path, e.g. /v1/events
   std::string site;              // site id the events belong to
   std::vector<std::string> api_keys;  // secrets; Authorization: Bearer <key>
   std::string action_source;     // default action_source when an event has none
+  // type: mapped — the compiled field mapping, format and webhook authentication (src/config/mapped_section.cpp).
+  std::shared_ptr<const sources::mapped::Mapper> mapper;
 };
 
 enum class Durability { memory, disk, postgres };

@@ -1,6 +1,9 @@
 // assemble: build one Meta server event (an element of the Graph API `data` array) from the event data and the
 // hashed user data. Numbers are sent as JSON numbers, raw ids (fbc, fbp, IP, UA) unmodified.
+#include <arpa/inet.h>
+
 #include <charconv>
+#include <cstring>
 
 #include "destinations/meta/field_sources.hpp"
 #include "sidetag/destinations/meta/stages.hpp"
@@ -37,6 +40,31 @@ bool to_number(const json& v, double& out) {
   return ec == std::errc() && p == s.data() + s.size() && !s.empty();
 }
 
+// True for addresses that never identify a visitor: unspecified, private (RFC 1918, ULA), CGNAT, loopback,
+// link-local, multicast and reserved. Text that is not an address at all is left to validate.
+bool non_routable_ip(const std::string& text) {
+  unsigned char b[16];
+  if (inet_pton(AF_INET, text.c_str(), b) == 1) {
+    return b[0] == 0 || b[0] == 10 || b[0] == 127 || (b[0] == 100 && (b[1] & 0xC0) == 64) ||
+           (b[0] == 169 && b[1] == 254) || (b[0] == 172 && (b[1] & 0xF0) == 16) || (b[0] == 192 && b[1] == 168) ||
+           b[0] >= 224;
+  }
+  if (inet_pton(AF_INET6, text.c_str(), b) == 1) {
+    static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(b, kMapped, 12) == 0) {  // ::ffff:a.b.c.d
+      return non_routable_ip(std::to_string(b[12]) + "." + std::to_string(b[13]) + "." + std::to_string(b[14]) + "." +
+                             std::to_string(b[15]));
+    }
+    bool zero_prefix = true;
+    for (int i = 0; i < 15; ++i) zero_prefix &= b[i] == 0;
+    if (zero_prefix && (b[15] == 0 || b[15] == 1)) return true;  // :: and ::1
+    return (b[0] & 0xFE) == 0xFC ||                  // fc00::/7 unique local
+           (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) ||  // fe80::/10 link-local
+           b[0] == 0xFF;                             // multicast
+  }
+  return false;
+}
+
 json build_custom_data(const json& data) {
   json cd = json::object();
   if (const auto* c = lookup(data, "custom_data"); c && c->is_object()) cd = *c;
@@ -69,8 +97,11 @@ json build_custom_data(const json& data) {
         if (id.empty()) continue;  // Meta rejects contents without id (since 2026-04)
         json c = {{"id", id}};
         double q = 1, price;
-        if (const auto* qv = lookup(it, "quantity"); qv && to_number(*qv, q)) c["quantity"] = q;
-        else c["quantity"] = 1;
+        if (const auto* qv = lookup(it, "quantity"); qv && to_number(*qv, q) && q > 0) {
+          c["quantity"] = static_cast<std::int64_t>(q);  // Meta's quantity is an integer
+        } else {
+          c["quantity"] = 1;
+        }
         if (const auto* pv = lookup(it, "price"); pv && to_number(*pv, price)) c["item_price"] = price;
         count += q;
         contents.push_back(std::move(c));
@@ -127,7 +158,14 @@ class AssembleStage final : public pipeline::Stage {
     for (const auto& src : default_raw_field_sources()) {
       for (const auto& k : src.keys) {
         if (const auto* v = lookup(d, k); v && v->is_string() && !v->get_ref<const std::string&>().empty()) {
-          ud[src.meta_key] = std::string(util::trim(v->get_ref<const std::string&>()));
+          std::string value(util::trim(v->get_ref<const std::string&>()));
+          // A private, loopback, link-local or otherwise non-routable address says nothing about the visitor
+          // (it is a proxy's or the server's own): never sent to Meta.
+          if (src.meta_key == "client_ip_address" && non_routable_ip(value)) {
+            ev.trace.notes.push_back("client_ip_address dropped: not a public address (" + k + ")");
+            continue;  // a later key may hold a public one
+          }
+          ud[src.meta_key] = std::move(value);
           break;
         }
       }

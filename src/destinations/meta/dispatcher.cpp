@@ -350,7 +350,23 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       record_sandbox(std::move(b));
       return;
     }
-    if (!drop_expired(b)) return;
+    if (!drop_expired(b)) {
+      // A paused queue whose probe expired entirely needs a new probe, or it would wait forever.
+      auto it = queues.find(b.key);
+      if (it != queues.end() && it->second.paused && !it->second.items.empty()) {
+        Batch probe;
+        probe.key = b.key;
+        probe.attempt = b.attempt;
+        auto& items = it->second.items;
+        const std::size_t take = std::min<std::size_t>(items.size(), static_cast<std::size_t>(c->meta.batch_max_events));
+        probe.items.assign(std::make_move_iterator(items.begin()), std::make_move_iterator(items.begin() + take));
+        items.erase(items.begin(), items.begin() + take);
+        it->second.bytes = 0;
+        for (const auto& i : items) it->second.bytes += i.bytes;
+        send(std::move(probe));
+      }
+      return;
+    }
     const auto& first = b.items.front();
     std::string token, secret;
     credentials(*c, first, token, secret);
@@ -464,6 +480,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         for (const auto& s : scopes(pixel, token)) {
           if (auto it = gates.find(s); it != gates.end() && it->second.until <= Clock::now()) it->second.streak = 0;
         }
+        const bool resumed = q.paused;
         if (q.paused) {
           q.paused = false;
           q.probes.clear();
@@ -475,7 +492,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
           if (hooks.delivered) hooks.delivered(i);
           settle(i);
         }
-        if (!q.items.empty()) flush(b.key);
+        if (resumed) flush(b.key);
         return;
       }
       case ResultClass::transient: {
@@ -504,7 +521,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                                       {"fbtrace_id", r.fbtrace_id}});
         }
         ++b.attempt;
-        auto timer = retry_later(std::move(b), std::max(backoff_ms(b.attempt), std::min(c->meta.retry_max_ms, 30'000)));
+        const int probe_ms = std::max(backoff_ms(b.attempt), std::min(c->meta.retry_max_ms, 30'000));
+        auto timer = retry_later(std::move(b), probe_ms);
         q.probes.push_back(timer);
         return;
       }
@@ -646,6 +664,14 @@ std::vector<PausedPixel> Dispatcher::paused_pixels() const {
   for (const auto& [k, v] : impl_->paused_view) out.push_back(v);
   return out;
 }
+
+bool Dispatcher::spool_ok(std::string* error) const {
+  if (!impl_->spool || impl_->spool->healthy()) return true;
+  if (error) *error = impl_->spool->last_error();
+  return false;
+}
+
+bool Dispatcher::durable() const { return impl_->spool != nullptr; }
 
 void Dispatcher::update_config(std::shared_ptr<const config::Config> config) {
   {

@@ -368,8 +368,19 @@ std::vector<MappingSpec> mapped_sources_from_yaml(const YAML::Node& root, std::v
   try {
     const YAML::Node sources = root["sources"];
     if (!sources) return out;
+    // sidetag's configuration keys sources by name (sources.<name>: {...}); a list of {name: ...} also works.
+    if (sources.IsMap()) {
+      for (auto it = sources.begin(); it != sources.end(); ++it) {
+        YAML::Node s = YAML::Clone(it->second);
+        if (s.IsMap() && s["type"] && s["type"].IsScalar() && s["type"].Scalar() == "mapped") {
+          if (!s["name"]) s["name"] = it->first.Scalar();
+          out.push_back(mapping_spec_from_yaml(s, errors, env));
+        }
+      }
+      return out;
+    }
     if (!sources.IsSequence()) {
-      errors.push_back("line " + std::to_string(line_of(sources)) + ": sources: expected a list");
+      errors.push_back("line " + std::to_string(line_of(sources)) + ": sources: expected a mapping of name -> source");
       return out;
     }
     for (const auto& s : sources) {

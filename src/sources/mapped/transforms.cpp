@@ -459,21 +459,13 @@ bool valid_zone_name(std::string_view z) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-// UTC offset (seconds east) of the zone at the given local wall time, via mktime under a TZ switch.
-bool zone_offset_at_local(const std::string& zone, std::int64_t local_s, int& offset_s) {
-  static std::mutex mu;
-  static std::unordered_map<std::string, int> cache;  // "<zone>|<15-minute bucket>" -> offset
-  const std::int64_t bucket = local_s >= 0 ? local_s / 900 : (local_s - 899) / 900;
-  std::string key = zone + "|" + std::to_string(bucket);
-  std::lock_guard<std::mutex> lock(mu);
-  if (auto it = cache.find(key); it != cache.end()) {
-    offset_s = it->second;
-    return true;
-  }
+// UTC offset (seconds east) of `zone` at local wall time `local_s`, via mktime() with TZ switched to the zone.
+// Caller holds the TZ mutex.
+bool mktime_offset(const std::string& zone, std::int64_t local_s, int& offset_s) {
   const std::int64_t days = local_s >= 0 ? local_s / 86400 : (local_s - 86399) / 86400;
-  std::int64_t sod = local_s - days * 86400;
-  // civil_from_days
-  std::int64_t z = days + 719468;
+  const std::int64_t sod = local_s - days * 86400;
+  // civil_from_days (H. Hinnant)
+  const std::int64_t z = days + 719468;
   const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
   const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -506,11 +498,39 @@ bool zone_offset_at_local(const std::string& zone, std::int64_t local_s, int& of
   if (t == static_cast<std::time_t>(-1) && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31)) {
     return false;
   }
-  // mktime may normalise a nonexistent local time (DST gap) forward; the offset is local - utc for the
-  // *requested* wall time relative to the instant mktime chose, which is what we want to subtract.
+  // For a wall time inside a DST gap mktime moves forward; local - t is still the offset to subtract.
   offset_s = static_cast<int>(local_s - static_cast<std::int64_t>(t));
-  if (cache.size() > 100000) cache.clear();
-  cache.emplace(std::move(key), offset_s);
+  return true;
+}
+
+// Cached zone offsets. A local day whose offset is the same at 00:00 and 23:59 has no transition (zones change
+// offset at most once a day), so one entry serves the whole day; transition days are resolved per 15 minutes.
+bool zone_offset_at_local(const std::string& zone, std::int64_t local_s, int& offset_s) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, int> cache;  // "<zone>|d<day>" or "<zone>|q<quarter hour>" -> offset
+  constexpr int kTransitionDay = 1 << 30;             // marker: resolve per quarter hour
+  const std::int64_t day = local_s >= 0 ? local_s / 86400 : (local_s - 86399) / 86400;
+  std::string day_key = zone + "|d" + std::to_string(day);
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() > 200000) cache.clear();
+  auto it = cache.find(day_key);
+  if (it == cache.end()) {
+    int start = 0, end = 0;
+    if (!mktime_offset(zone, day * 86400, start) || !mktime_offset(zone, day * 86400 + 86399, end)) return false;
+    it = cache.emplace(std::move(day_key), start == end ? start : kTransitionDay).first;
+  }
+  if (it->second != kTransitionDay) {
+    offset_s = it->second;
+    return true;
+  }
+  const std::int64_t quarter = local_s >= 0 ? local_s / 900 : (local_s - 899) / 900;
+  std::string q_key = zone + "|q" + std::to_string(quarter);
+  if (auto q = cache.find(q_key); q != cache.end()) {
+    offset_s = q->second;
+    return true;
+  }
+  if (!mktime_offset(zone, local_s, offset_s)) return false;
+  cache.emplace(std::move(q_key), offset_s);
   return true;
 }
 

@@ -66,6 +66,9 @@ class Dispatcher final : public DispatchSink {
   // trace_ids of pending events (at most max), for the shutdown report.
   std::vector<std::string> pending_trace_ids(std::size_t max) const;
   std::vector<PausedPixel> paused_pixels() const;
+  // False (with the error) when a spool is attached and cannot take new records (disk full).
+  bool spool_ok(std::string* error = nullptr) const;
+  bool durable() const;
   // New settings (graph_url, batching, retries, tokens) for batches formed after the call; queued events keep
   // flowing and paused pixels probe at once.
   void update_config(std::shared_ptr<const config::Config> config);

@@ -35,8 +35,10 @@ class CommitGroup {
         ok_ = false;
         error_ = error;
       }
-      if (sealed_ && outstanding_ == 0) cb = std::move(done_);
-      done_ = nullptr;
+      if (sealed_ && outstanding_ == 0 && done_) {
+        cb = std::move(done_);
+        done_ = nullptr;
+      }
     }
     if (cb) cb(ok_, error_);
   }

@@ -16,7 +16,7 @@
 //                                     the value itself (%z, ISO "Z"/"+01:00") wins over <tz>. Default UTC.
 //                                     IANA zones are resolved with mktime() under a process-wide mutex that
 //                                     temporarily switches TZ (GCC 12 has no std::chrono::locate_zone); results
-//                                     are cached per 15-minute local-time bucket. Other threads that read TZ or
+//                                     are cached per local day (per 15 minutes on DST-change days). Other threads that read TZ or
 //                                     call localtime() without that mutex may observe the switch.
 //   number                            "1.234,56" / "1,234.56" / "12,5" / "1 234" / "1'234.5" -> double
 //                                     (the last of '.' and ',' is the decimal separator when both appear; a

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -483,4 +486,45 @@ TEST(Mapping, ActionSourceMustBeAMetaValue) {
   EXPECT_EQ(compile_errors(s),
             (std::vector<std::string>{"action_source: 'crm' is not one of email, website, app, phone_call, chat, "
                                       "physical_store, system_generated, business_messaging, other"}));
+}
+
+TEST(Mapping, CsvThroughputWithIanaZone) {
+  // 100k rows, one per 7 minutes (about 16 months: many distinct local times across DST changes).
+  std::string csv = "store;receipt;sold_at;total;email;sku;qty\n";
+  const std::size_t n = 100000;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t t = 1767225600 + static_cast<std::int64_t>(i) * 420;  // 2026-01-01T00:00Z + i*7min
+    const std::int64_t days = t / 86400 + 719468;
+    const std::int64_t era = days / 146097, doe = days - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    const std::int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+    char date[32];
+    std::snprintf(date, sizeof date, "%02d.%02d.%04d %02d:%02d", static_cast<int>(d), static_cast<int>(m),
+                  static_cast<int>(y), static_cast<int>(t % 86400 / 3600), static_cast<int>(t % 3600 / 60));
+    csv += "1001;R" + std::to_string(i) + ";" + date + ";\"1.234,56\";u" + std::to_string(i) + "@x.de;S;1\n";
+  }
+  auto m = compile_ok(pos_spec());
+  std::istringstream in(csv);
+  std::size_t accepted = 0, rejected = 0;
+  std::int64_t prev = 0;
+  bool monotonic = true;
+  auto t0 = std::chrono::steady_clock::now();
+  m.map_csv_stream(in, [&](RecordResult&& r) {
+    if (!r.accepted) {
+      ++rejected;
+      return;
+    }
+    ++accepted;
+    const std::int64_t et = r.event_data["event_time"].get<std::int64_t>();
+    // Local Berlin wall time is read as UTC-1h / UTC-2h: event_time must still move forward, except across
+    // the autumn fold, where wall time repeats.
+    if (et < prev - 3600) monotonic = false;
+    prev = et;
+  });
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(accepted, n);
+  EXPECT_EQ(rejected, 0u);
+  EXPECT_TRUE(monotonic);
+  std::cout << "[ perf     ] mapped " << n << " CSV rows (Europe/Berlin dates) in " << secs << " s\n";
 }

@@ -203,3 +203,15 @@ TEST(Transforms, HelperFunctions) {
   EXPECT_EQ(days_from_civil(2000, 3, 1), 11017);
   EXPECT_EQ(days_from_civil(1969, 12, 31), -1);
 }
+
+TEST(Transforms, DateIanaZoneAcrossDstChanges) {
+  // Values from `TZ=Europe/Berlin date -d '<local>' +%s`. 2026-03-29: 02:00 -> 03:00; 2026-10-25: 03:00 -> 02:00.
+  const std::string f = "date:%Y-%m-%d %H:%M:Europe/Berlin";
+  EXPECT_EQ(run(f, "2026-03-29 01:59"), 1774745940);  // CET
+  EXPECT_EQ(run(f, "2026-03-29 03:00"), 1774746000);  // CEST
+  EXPECT_EQ(run(f, "2026-03-29 12:00"), 1774778400);
+  EXPECT_EQ(run(f, "2026-03-28 23:59"), 1774738740);
+  EXPECT_EQ(run(f, "2026-10-25 01:30"), 1792884600);  // CEST
+  EXPECT_EQ(run(f, "2026-10-25 04:00"), 1792897200);  // CET
+  EXPECT_EQ(run(f, "2026-10-26 00:00"), 1792969200);
+}

@@ -1,0 +1,66 @@
+#include "app/routes_mapped.hpp"
+
+#include "app/ingest.hpp"
+#include "sidetag/observe/log.hpp"
+#include "sidetag/observe/metrics.hpp"
+#include "sidetag/sources/mapped/mapping.hpp"
+#include "sidetag/util/clock.hpp"
+
+namespace sidetag::app {
+
+using nlohmann::json;
+using server::HttpResponse;
+
+void handle_mapped(AppState& state, const std::shared_ptr<const config::Config>& cfg, const config::SourceConfig& src,
+                   server::HttpRequest& req, server::Respond& respond) {
+  IngestRequest ir;
+  ir.t0_wall_us = util::now_unix_us();
+  const auto t0 = util::mono_us();
+  std::string parent_trace;
+  ir.continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, ir.parent_span);
+  ir.request_trace = ir.continued ? parent_trace : pipeline::new_trace_id();
+  ir.body_bytes = req.body.size();
+  ir.detail = "mapped";
+  auto finish = [respond, trace = ir.request_trace, route = src.path](HttpResponse r) {
+    r.set("X-Trace-Id", trace);
+    observe::metrics().counter("sidetag_http_requests_total", observe::label("route", route) + ",status=\"" + std::to_string(r.status) + "\"").inc();
+    respond(std::move(r));
+  };
+  const auto& mapper = *src.mapper;
+  // The signature covers the raw bytes: verify before parsing anything.
+  sources::mapped::WebhookRequest wr;
+  wr.method = req.method;
+  wr.uri = req.target;
+  wr.headers = req.headers;
+  wr.body = req.body;
+  auto auth = sources::mapped::verify_webhook(mapper.spec().auth, wr, util::now_unix_us() / 1'000'000);
+  if (!auth.ok) {
+    observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", src.name) + ",reason=\"unauthorized\"").inc();
+    observe::log(observe::Level::warn, {{"msg", "webhook rejected: authentication failed"}, {"trace_id", ir.request_trace},
+                                        {"source", src.name}, {"stage", "ingest"}, {"reason", auth.reason}});
+    return finish(error_response(401, "authentication failed: " + auth.reason));
+  }
+  auto batch = mapper.map_body(req.body);
+  if (!batch.ok) {
+    observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", src.name) + ",reason=\"malformed_request\"").inc();
+    observe::log(observe::Level::warn, {{"msg", "request rejected at ingest"}, {"trace_id", ir.request_trace},
+                                        {"source", src.name}, {"stage", "ingest"}, {"reason", batch.error}});
+    return finish(error_response(400, batch.error));
+  }
+  ir.ingest_us = util::mono_us() - t0;
+  std::vector<IngestRecord> records;
+  records.reserve(batch.records.size());
+  for (auto& r : batch.records) {
+    IngestRecord rec;
+    rec.index = r.index;
+    rec.line = r.line;
+    rec.ok = r.accepted;
+    rec.error = std::move(r.reason);
+    rec.event_data = std::move(r.event_data);
+    rec.notes = std::move(r.notes);
+    records.push_back(std::move(rec));
+  }
+  process_records(state, cfg, src, std::move(ir), std::move(records), std::move(finish));
+}
+
+}  // namespace sidetag::app
