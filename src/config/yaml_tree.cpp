@@ -70,7 +70,7 @@ Node convert(const YAML::Node& y, const std::string& path, std::vector<std::stri
         }
         Node child = convert(it->second, join_path(path, key), errors, depth + 1);
         child.line = kline;  // errors point at the key, which is where a reader looks
-        n.map.emplace_back(std::move(key), std::move(child));
+        n.map.push_back(MapEntry{std::move(key), std::move(child)});
       }
       break;
     }
@@ -97,7 +97,7 @@ void merge_overlay(Node& base, const Node& overlay) {
       if (Node* existing = base.find(k)) {
         merge_overlay(*existing, v);
       } else {
-        base.map.emplace_back(k, v);
+        base.map.push_back(MapEntry{k, v});
       }
     }
     return;

@@ -8,17 +8,26 @@
 
 namespace sidetag::config {
 
+struct MapEntry;
+
 struct Node {
   enum class Kind { null, scalar, map, seq };
   Kind kind = Kind::null;
   std::string scalar;
   bool quoted = false;  // "123" in quotes is a string even where a number is expected
   int line = 0;         // 1-based; 0 when unknown
-  std::vector<std::pair<std::string, Node>> map;  // in document order
+  // In document order. (Not std::pair<std::string, Node>: a pair of an incomplete type does not compile with
+  // clang 14 + libstdc++, which the fuzz build uses; std::vector allows the incomplete MapEntry.)
+  std::vector<MapEntry> map;
   std::vector<Node> seq;
 
   const Node* find(const std::string& key) const;
   Node* find(const std::string& key);
+};
+
+struct MapEntry {
+  std::string first;  // key
+  Node second;        // value
 };
 
 // Parses YAML text. On syntax errors or duplicate keys, appends "path (line N): ..." messages to errors.
