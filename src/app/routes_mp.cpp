@@ -72,6 +72,7 @@ bool handle_mp_collect(AppState& state, const std::shared_ptr<const config::Conf
     rec.ok = e.ok;
     rec.error = std::move(e.error);
     rec.event_data = std::move(e.event_data);
+    rec.notes = std::move(e.notes);
     if (rec.ok) {
       // Consent Mode v2 signals in the request: denied ad_user_data means no user data may go to Meta.
       if (auto c = rec.event_data.find("x-ga-mp-consent"); c != rec.event_data.end() && c->value("ad_user_data", "") == "denied") {

@@ -17,26 +17,22 @@ const std::set<std::string> kProtected = {"event_name", "client_id", "user_id", 
 
 bool is_hex64(const std::string& s) { return s.size() == 64 && util::is_hex(s); }
 
-// sha256_* values: one string or a list of strings (GA4 takes up to 3).
-bool hex_list(const json& v, std::vector<std::string>& out, std::string& error, const std::string& key) {
-  auto take = [&](const json& e) {
-    if (!e.is_string() || !is_hex64(util::ascii_lower(e.get<std::string>()))) {
-      error = "user_data." + key + " must be a 64-character hex SHA-256 digest (or a list of them)";
-      return false;
+// sha256_* values: one string or a list of strings (GA4 takes up to 3). A value that is not a SHA-256 digest is
+// dropped with a note (never forwarded, never the reason to refuse the whole request).
+void hex_list(const json& v, std::vector<std::string>& out, std::vector<std::string>& notes, const std::string& key) {
+  const json& list = v.is_array() ? v : json::array({v});
+  std::size_t i = 0;
+  for (const auto& e : list) {
+    if (e.is_string() && is_hex64(util::ascii_lower(e.get<std::string>()))) {
+      out.push_back(util::ascii_lower(e.get<std::string>()));
+    } else {
+      notes.push_back("user_data." + key + "[" + std::to_string(i) + "] dropped: not a 64-character hex SHA-256 digest");
     }
-    out.push_back(util::ascii_lower(e.get<std::string>()));
-    return true;
-  };
-  if (v.is_array()) {
-    for (const auto& e : v) {
-      if (!take(e)) return false;
-    }
-    return true;
+    ++i;
   }
-  return take(v);
 }
 
-bool convert_user_data(const json& ud, json& data, std::string& error) {
+bool convert_user_data(const json& ud, json& data, std::vector<std::string>& notes, std::string& error) {
   if (!ud.is_object()) {
     error = "user_data must be an object";
     return false;
@@ -45,11 +41,11 @@ bool convert_user_data(const json& ud, json& data, std::string& error) {
   for (const auto& [k, v] : ud.items()) {
     std::vector<std::string> hashes;
     if (k == "sha256_email_address") {
-      if (!hex_list(v, hashes, error, k)) return false;
-      data["user_data"]["sha256_email_address"] = hashes;
+      hex_list(v, hashes, notes, k);
+      if (!hashes.empty()) data["user_data"]["sha256_email_address"] = hashes;
     } else if (k == "sha256_phone_number") {
-      if (!hex_list(v, hashes, error, k)) return false;
-      not_forwardable[k] = hashes;  // E.164 with "+": not Meta's phone normalization
+      hex_list(v, hashes, notes, k);
+      if (!hashes.empty()) not_forwardable[k] = hashes;  // E.164 with "+": not Meta's phone normalization
     } else if (k == "address") {
       const json& list = v.is_array() ? v : json::array({v});
       for (const auto& a : list) {
@@ -133,6 +129,7 @@ ParseResult parse(std::string_view body, const Limits& limits) {
   }
   // Request-level parts shared by every event.
   json shared = json::object();
+  std::vector<std::string> shared_notes;
   if (!client_id.empty()) shared["client_id"] = client_id;
   if (!user_id.empty()) shared["user_id"] = user_id;
   if (!ip_override.empty()) shared["ip_override"] = ip_override;
@@ -146,9 +143,9 @@ ParseResult parse(std::string_view body, const Limits& limits) {
   if (auto ud = doc.find("user_data"); ud != doc.end() && !ud->is_null()) {
     if (user_id.empty()) {
       // GA4's own rule: user_data requires user_id. Kept, since Meta does not need it, but noted.
-      shared["x-sidetag-note"] = "user_data without user_id (GA4 would reject it)";
+      shared_notes.push_back("user_data without user_id (GA4 would reject it; Meta does not need it)");
     }
-    if (!convert_user_data(*ud, shared, r.error)) return r;
+    if (!convert_user_data(*ud, shared, shared_notes, r.error)) return r;
   }
   if (auto c = doc.find("consent"); c != doc.end() && c->is_object()) {
     for (const char* k : {"ad_user_data", "ad_personalization"}) {
@@ -160,6 +157,7 @@ ParseResult parse(std::string_view body, const Limits& limits) {
   for (const auto& e : *events) {
     ParsedEvent pe;
     pe.index = index++;
+    pe.notes = shared_notes;
     if (!e.is_object() || !e.contains("name") || !e["name"].is_string() || e["name"].get<std::string>().empty()) {
       pe.error = "event needs a non-empty string name";
       r.events.push_back(std::move(pe));

@@ -23,6 +23,7 @@ struct ParsedEvent {
   bool ok = false;
   std::string error;
   nlohmann::json event_data;
+  std::vector<std::string> notes;  // dropped values and the like, for the trace
 };
 
 struct ParseResult {

@@ -47,8 +47,11 @@ TEST(MeasurementProtocol, RejectsMalformedRequests) {
   EXPECT_EQ(parse(R"({"client_id":"c","events":[]})").error, "events must be a non-empty array");
   EXPECT_EQ(parse(R"({"client_id":"c","timestamp_micros":"soon","events":[{"name":"x"}]})").error,
             "timestamp_micros must be an integer");
-  EXPECT_EQ(parse(R"({"client_id":"c","user_data":{"sha256_email_address":"nothex"},"events":[{"name":"x"}]})").error,
-            "user_data.sha256_email_address must be a 64-character hex SHA-256 digest (or a list of them)");
+  auto bad_hash = parse(R"({"client_id":"c","user_data":{"sha256_email_address":["nothex"]},"events":[{"name":"x"}]})");
+  ASSERT_TRUE(bad_hash.ok);
+  EXPECT_FALSE(bad_hash.events[0].event_data.contains("user_data"));
+  EXPECT_EQ(bad_hash.events[0].notes,
+            std::vector<std::string>{"user_data.sha256_email_address[0] dropped: not a 64-character hex SHA-256 digest"});
   std::string many = R"({"client_id":"c","events":[)";
   for (int i = 0; i < 26; ++i) many += std::string(i ? "," : "") + R"({"name":"e"})";
   EXPECT_EQ(parse(many + "]}").error, "too many events: 26 > 25");
