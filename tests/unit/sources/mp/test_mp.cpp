@@ -47,7 +47,7 @@ TEST(MeasurementProtocol, RejectsMalformedRequests) {
   EXPECT_EQ(parse(R"({"client_id":"c","events":[]})").error, "events must be a non-empty array");
   EXPECT_EQ(parse(R"({"client_id":"c","timestamp_micros":"soon","events":[{"name":"x"}]})").error,
             "timestamp_micros must be an integer");
-  auto bad_hash = parse(R"({"client_id":"c","user_data":{"sha256_email_address":["nothex"]},"events":[{"name":"x"}]})");
+  auto bad_hash = parse(R"({"client_id":"c","user_id":"u","user_data":{"sha256_email_address":["nothex"]},"events":[{"name":"x"}]})");
   ASSERT_TRUE(bad_hash.ok);
   EXPECT_FALSE(bad_hash.events[0].event_data.contains("user_data"));
   EXPECT_EQ(bad_hash.events[0].notes,
