@@ -1,8 +1,10 @@
 #include "app/routes.hpp"
 
+#include "app/ingest.hpp"
 #include "app/observer.hpp"
 #include "app/routes_ga4.hpp"
 #include "app/routes_mapped.hpp"
+#include "app/routes_mp.hpp"
 #include "sidetag/observe/log.hpp"
 #include "sidetag/observe/metrics.hpp"
 #include "sidetag/sources/capi_json/parse.hpp"
@@ -19,18 +21,6 @@ using server::Respond;
 
 namespace {
 
-HttpResponse json_response(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.set("Content-Type", "application/json");
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
-HttpResponse error_response(int status, const std::string& message) {
-  return json_response(status, {{"error", {{"status", status}, {"message", message}}}});
-}
-
 void count(const std::string& route, int status) {
   observe::metrics().counter("sidetag_http_requests_total", observe::label("route", route) + ",status=\"" + std::to_string(status) + "\"").inc();
 }
@@ -46,15 +36,17 @@ bool authorized(const config::SourceConfig& src, const HttpRequest& req) {
 
 void handle_capi_json(AppState& state, const std::shared_ptr<const config::Config>& cfg, const config::SourceConfig& src,
                       HttpRequest& req, Respond& respond) {
-  const auto t0_wall = util::now_unix_us();
+  IngestRequest ir;
+  ir.t0_wall_us = util::now_unix_us();
   const auto t0 = util::mono_us();
-  std::string parent_trace, parent_span;
-  const bool continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, parent_span);
-  const std::string request_trace = continued ? parent_trace : pipeline::new_trace_id();
-
+  std::string parent_trace;
+  ir.continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, ir.parent_span);
+  ir.request_trace = ir.continued ? parent_trace : pipeline::new_trace_id();
+  ir.body_bytes = req.body.size();
+  ir.detail = "capi_json";
   // May run later on the spool's writer thread (disk durability): captures copies only.
-  auto finish = [respond, request_trace, route = src.path](HttpResponse r) {
-    r.set("X-Trace-Id", request_trace);
+  auto finish = [respond, trace = ir.request_trace, route = src.path](HttpResponse r) {
+    r.set("X-Trace-Id", trace);
     count(route, r.status);
     respond(std::move(r));
   };
@@ -66,99 +58,23 @@ void handle_capi_json(AppState& state, const std::shared_ptr<const config::Confi
   auto parsed = sources::capi_json::parse(req.body);
   if (!parsed.ok) {
     observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", src.name) + ",reason=\"malformed_request\"").inc();
-    observe::log(observe::Level::warn, {{"msg", "request rejected at ingest"}, {"trace_id", request_trace},
+    observe::log(observe::Level::warn, {{"msg", "request rejected at ingest"}, {"trace_id", ir.request_trace},
                                         {"source", src.name}, {"stage", "ingest"}, {"reason", parsed.error}});
     return finish(error_response(400, parsed.error));
   }
-  // Backpressure before anything is processed, so a request is taken whole or not at all: the global byte budget
-  // across every queue, and a spool that cannot write (disk full; stored events keep being delivered).
-  {
-    std::string spool_error;
-    const bool over_budget = state.dispatcher->queued_bytes() + req.body.size() > cfg->delivery.max_queue_bytes;
-    if (over_budget || !state.dispatcher->spool_ok(&spool_error)) {
-      const std::string why = over_budget ? "delivery queue full (delivery.max_queue_bytes)" : "spool cannot store events: " + spool_error;
-      observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", src.name) +
-                                 (over_budget ? ",reason=\"backpressure\"" : ",reason=\"spool_unavailable\"")).inc(parsed.records.size());
-      observe::log(observe::Level::warn, {{"msg", "request refused: try again later"}, {"trace_id", request_trace},
-                                          {"source", src.name}, {"stage", "ingest"}, {"reason", why},
-                                          {"events", parsed.records.size()}});
-      HttpResponse r = error_response(503, why + "; nothing from this request was accepted");
-      r.set("Retry-After", over_budget ? "5" : "10");
-      return finish(std::move(r));
-    }
+  ir.ingest_us = util::mono_us() - t0;
+  ir.test_event_code = parsed.test_event_code;
+  std::vector<IngestRecord> records;
+  records.reserve(parsed.records.size());
+  for (auto& r : parsed.records) {
+    IngestRecord rec;
+    rec.index = r.index;
+    rec.ok = r.ok;
+    rec.error = std::move(r.error);
+    rec.event_data = std::move(r.event_data);
+    records.push_back(std::move(rec));
   }
-  const auto ingest_us = util::mono_us() - t0;
-  const config::SiteConfig* site = cfg->find_site(src.site);
-  pipeline::StageContext ctx;
-  ctx.config = cfg;
-  ctx.site = site;
-  ctx.now_s = util::now_unix_us() / 1'000'000;
-  ctx.debug_pii = cfg->logging.debug_pii && !cfg->is_prod;
-
-  json results = json::array();
-  std::size_t accepted = 0;
-  const bool single = parsed.records.size() == 1;
-  // Every event the dispatch stage hands over joins this group; with disk durability the 2xx waits for the fsync.
-  auto commit = std::make_shared<destinations::meta::CommitGroup>();
-  destinations::meta::CommitScope commit_scope(commit);
-  for (auto& rec : parsed.records) {
-    pipeline::Event ev;
-    ev.index = rec.index;
-    ev.trace.trace_id = (continued || single) ? request_trace : pipeline::new_trace_id();
-    ev.trace.parent_span_id = parent_span;
-    ev.trace.env = cfg->env;
-    ev.trace.source = src.name;
-    ev.trace.site = src.site;
-    ev.trace.received_us = t0_wall;
-    if (rec.ok) {
-      ev.data = std::move(rec.event_data);
-      if (!src.action_source.empty() && !ev.data.contains("action_source")) ev.data["action_source"] = src.action_source;
-      if (!parsed.test_event_code.empty()) ev.data["x-sidetag-test_event_code"] = parsed.test_event_code;
-      pipeline::record_stage(ev, "ingest", t0_wall, ingest_us, pipeline::Outcome::ok, "capi_json");
-    } else {
-      pipeline::record_stage(ev, "ingest", t0_wall, ingest_us, pipeline::Outcome::stopped, rec.error);
-    }
-    observe_ingest(ev);
-    if (ctx.debug_pii && observe::log_enabled(observe::Level::debug)) {
-      observe::log(observe::Level::debug, {{"msg", "ingested event data (raw PII, non-prod debug only)"},
-                                           {"trace_id", ev.trace.trace_id}, {"stage", "ingest"}, {"data", ev.data}});
-    }
-    if (!ev.stopped) {
-      state.runner->run(ev, ctx);
-    } else {
-      PipelineObserver().on_event_done(ev);
-    }
-    json item = {{"index", ev.index}, {"trace_id", ev.trace.trace_id}};
-    if (ev.stopped) {
-      item["status"] = "rejected";
-      item["stage"] = ev.stop_stage;
-      item["reason"] = ev.stop_reason;
-      observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", src.name) + "," + observe::label("reason", ev.stop_stage)).inc();
-    } else {
-      item["status"] = "accepted";
-      item["event_id"] = ev.payload.value("event_id", "");
-      ++accepted;
-      observe::metrics().counter("sidetag_events_received_total", observe::label("source", src.name)).inc();
-    }
-    if (!ev.trace.notes.empty()) item["notes"] = ev.trace.notes;
-    results.push_back(std::move(item));
-  }
-  const std::size_t rejected = parsed.records.size() - accepted;
-  // 200 when anything was accepted (the body says which were not); 422 when nothing was. With disk durability
-  // only once the accepted events are committed to the spool; 503 when that failed (the client retries with the
-  // same event_ids, so anything that still reaches Meta is deduplicated).
-  json body = {{"received", parsed.records.size()}, {"accepted", accepted}, {"rejected", rejected},
-               {"trace_id", request_trace}, {"events", std::move(results)}};
-  const std::string source = src.name;
-  commit->seal([finish, body = std::move(body), accepted, request_trace, source](bool ok, const std::string& error) mutable {
-    if (ok) return finish(json_response(accepted > 0 ? 200 : 422, body));
-    observe::log(observe::Level::error, {{"msg", "events not committed to the spool: request answered 503"},
-                                         {"trace_id", request_trace}, {"source", source}, {"stage", "dispatch"},
-                                         {"error", error}});
-    HttpResponse r = error_response(503, "events could not be stored durably (" + error + "); retry the request");
-    r.set("Retry-After", "10");
-    finish(std::move(r));
-  });
+  process_records(state, cfg, src, std::move(ir), std::move(records), std::move(finish));
 }
 
 }  // namespace
@@ -221,6 +137,7 @@ void handle(AppState& state, HttpRequest&& req, Respond respond) {
       return handle_capi_json(state, cfg, *src, req, respond);
     }
   }
+  if (cfg && handle_mp_collect(state, cfg, req, respond)) return;
   // GA4 web hits (/g/collect, <prefix>/g/collect) and the reverse proxy for paths sidetag does not serve.
   if (handle_ga4_collect(state, cfg, req, respond)) return;
   if (handle_ga4_proxy(state, cfg, req, respond)) return;
