@@ -155,6 +155,13 @@ void read_site_ga4(MapReader& g, Ga4SiteConfig& out, std::vector<std::string>& e
     if (const Node* mn = c.child("meta")) read_policy(mn, c.key_path("meta"), out.meta_consent, errors);
     c.finish();
   }
+  g.str_list("mp_api_secrets", out.mp_api_secrets);
+  for (const auto& sec : out.mp_api_secrets) {
+    if (sec.size() < 8) g.error("mp_api_secrets", g.child("mp_api_secrets"), "API secrets must be at least 8 characters");
+  }
+  if (!out.mp_api_secrets.empty() && out.measurement_ids.empty()) {
+    g.error("mp_api_secrets", g.child("mp_api_secrets"), "needs measurement_ids: /mp/collect finds the site by measurement_id");
+  }
   g.finish();
 }
 

@@ -69,6 +69,10 @@ struct Ga4SiteConfig {
   std::int64_t fpid_max_age_s = 400LL * 86400;  // browsers cap cookie lifetime at 400 days
 
   ConsentPolicy meta_consent;          // consent.meta
+
+  // Measurement Protocol (POST /mp/collect?measurement_id=<one of measurement_ids>&api_secret=<one of these>).
+  // Secrets: never logged. Empty: /mp/collect refuses this site's events.
+  std::vector<std::string> mp_api_secrets;
 };
 
 }  // namespace sidetag::config
