@@ -41,13 +41,10 @@ void reload(AppState& state, const std::string& path, const std::string& env) {
 }
 }  // namespace
 
-// A relative spool_dir is resolved against the configuration file's folder (so two configurations never share a
-// spool by accident: the spool holds one process's unacknowledged events).
-std::string resolve_spool_dir(const std::string& dir, const std::string& config_path) {
-  std::filesystem::path p(dir);
-  if (p.is_absolute()) return dir;
-  auto base = std::filesystem::path(config_path).parent_path();
-  return (base.empty() ? p : base / p).lexically_normal().string();
+// A relative spool_dir is resolved against the working directory, like the sandbox and dead-letter files (the
+// container's WORKDIR is the data volume). Two processes can never share one spool: it is locked.
+std::string resolve_spool_dir(const std::string& dir, const std::string& /*config_path*/) {
+  return std::filesystem::path(dir).lexically_normal().string();
 }
 
 int serve(std::shared_ptr<const config::Config> cfg, const std::string& config_path, const std::string& env) {

@@ -79,6 +79,8 @@ meta:
   retry:
     initial_ms: 20
     max_ms: 500
+delivery:
+  spool_dir: {workdir}/spool
 sites:
 """) + textwrap.indent(sites, "  ") + "sources:\n" + textwrap.indent(sources, "  ") + extra + textwrap.dedent(f"""\
 environments:

@@ -27,6 +27,7 @@ def config(graph_url, durability="disk", spool_dir="{workdir}/spool", request_ti
     delivery = f"delivery:\n  durability: {durability}\n  spool_dir: {spool_dir}\n  fsync_interval_ms: {fsync_ms}\n"
     if max_queue_bytes:
         delivery += f"  max_queue_bytes: {max_queue_bytes}\n"
+    text = text.replace("delivery:\n  spool_dir: {workdir}/spool\n", "")  # the harness default, replaced here
     return text.replace("environments:\n", delivery + "environments:\n")
 
 
