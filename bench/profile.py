@@ -64,10 +64,11 @@ def main():
     port = bench.free_port()
     cfg_text = bench.sidetag_config(port, graph.port, work, 1000)
     st = bench.Sidetag(a.bin, cfg_text, work, "profile-" + a.name, 0)
-    ok, _ = st.validate()
-    if not ok:
-        cfg_text = bench.sidetag_config(port, graph.port, work, 1000, with_ga4=False)
+    for ga4, delivery in ((True, True), (False, True), (False, False)):
+        cfg_text = bench.sidetag_config(port, graph.port, work, 1000, with_ga4=ga4, with_delivery=delivery)
         st = bench.Sidetag(a.bin, cfg_text, work, "profile-" + a.name, 0)
+        if st.validate()[0]:
+            break
     env = dict(os.environ, META_TOKEN=bench.TOKEN)
     logf = open(st.log_path, "wb")
     proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
@@ -116,6 +117,11 @@ def main():
             rest = re.sub(r" \[[^\]]*\]$", "", mf.group(3).strip())
             mfile = re.match(r"^(\?\?\?|[^ ]*?[^:]):(?!:)(.*)$", rest)  # "file:function"; "::" is not a separator
             rows.append((int(mf.group(1).replace(",", "")), mfile.group(2) if mfile else rest))
+    # With debug info a function can be listed once per source file it has code from (inlining): keep the largest.
+    best = {}
+    for c, fn in rows:
+        best[fn] = max(best.get(fn, 0), c)
+    rows = sorted(((c, fn) for fn, c in best.items()), reverse=True)
     if not total:
         m2 = re.search(r"^\s*([\d,]+)\s+\(100.0%\)\s+PROGRAM TOTALS", ann, re.M)
         total = int(m2.group(1).replace(",", "")) if m2 else sum(r[0] for r in rows[:1])

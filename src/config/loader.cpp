@@ -37,6 +37,7 @@ const SourceConfig* Config::find_source_by_path(std::string_view path) const {
 std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out;
   for (const auto& site : sites) {
+    for (const auto& k : site.ga4.mp_api_secrets) out.push_back(k);
     for (const auto& p : site.pixels) {
       if (!p.access_token.empty()) out.push_back(p.access_token);
       if (!p.app_secret.empty()) out.push_back(p.app_secret);
@@ -252,25 +253,9 @@ void read_sites(const Node* n, Config& c, std::vector<std::string>& errors) {
     }
     if (const Node* mn = r.child("meta")) {
       MapReader m(mn, r.key_path("meta"), errors);
-      const Node* pn = m.child("pixels");
-      if (pn && pn->kind != Node::Kind::seq) {
-        m.error("pixels", pn, "expected a list of pixels");
-      } else if (pn) {
-        for (std::size_t i = 0; i < pn->seq.size(); ++i) {
-          MapReader p(&pn->seq[i], m.key_path("pixels") + "[" + std::to_string(i) + "]", errors);
-          PixelConfig px;
-          p.str("id", px.id, true);
-          if (!px.id.empty() && px.id.find_first_not_of("0123456789") != std::string::npos) {
-            p.error("id", p.child("id"), "a pixel (dataset) id is numeric, got '" + px.id + "'");
-          }
-          p.str("access_token", px.access_token);
-          p.str("app_secret", px.app_secret);
-          p.str("test_event_code", px.test_event_code);
-          p.finish();
-          site.pixels.push_back(std::move(px));
-        }
-      }
-      m.finish();
+      read_site_meta(m, site.meta, errors);
+      site.pixels = std::move(site.meta.pixels);
+      site.meta.pixels.clear();
     }
     r.finish();
     c.sites.push_back(std::move(site));
@@ -371,7 +356,7 @@ LoadResult build(Node root, std::string env, EnvLookup lookup) {
     if (k == "environments") {
       envs = &v;
     } else {
-      merged.map.emplace_back(k, v);
+      merged.map.push_back(MapEntry{k, v});
     }
   }
   if (envs && envs->kind != Node::Kind::map && envs->kind != Node::Kind::null) {

@@ -3,7 +3,14 @@
 Idle keep-alive connections by the thousand, slow-header clients (slowloris), oversized request lines, headers and
 bodies, invalid UTF-8, deeply nested JSON and floods of bad requests. Throughout, legitimate requests must still
 be answered, the process must stay up and its memory bounded. One server (short timeouts) serves the whole class;
-the file runs in well under a minute.
+the file runs in about 10 s.
+
+Two tests fail on purpose until the server is fixed (they assert the correct behaviour):
+  * test_slow_body_gets_408: session.cpp read_body() means to answer 408 when the body times out, but
+    beast::tcp_stream closes the socket when its expiry fires, so the client only sees the connection close.
+  * test_oversized_body_sent_eagerly_gets_413_without_reset: after a 413 the session closes at once with the
+    unread body in the socket, which sends an RST; a client still sending gets EPIPE (RFC 9112 section 9.6 asks for
+    a lingering close). test_skeleton.py test_limits is flaky for the same reason.
 """
 import json
 import os
@@ -253,6 +260,39 @@ class AbuseTest(unittest.TestCase):
         self.assertEqual(resp[0], 413)
         self.assert_alive_and_serving()
 
+    def test_oversized_body_sent_eagerly_gets_413_without_reset(self):
+        # Most clients (python http.client, many SDKs) send the whole body without waiting for 100-continue. The
+        # server answers 413 as soon as it has the headers. It must then not reset the connection under the client's
+        # feet: RFC 9112 section 9.6 (half-close, keep reading for a while before closing). Closing with unread data
+        # sends an RST, the client's send fails with EPIPE/ECONNRESET and many clients report that instead of the
+        # 413 (tests/integration/test_skeleton.py test_limits flakes on exactly this: BrokenPipeError).
+        body = b"x" * (4 * MAX_BODY)
+        head = (f"POST /v1/events HTTP/1.1\r\nHost: shop.example\r\nAuthorization: Bearer {API_KEY}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        statuses, send_errors = [], []
+        for _ in range(10):
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+
+            def send():
+                try:
+                    s.sendall(head + body)
+                except OSError as e:
+                    send_errors.append(type(e).__name__)
+
+            t = threading.Thread(target=send)
+            t.start()
+            t.join(10)  # the whole body first, as http.client does
+            try:
+                resp = read_response(s, timeout=5)
+            except (ConnectionResetError, BrokenPipeError):
+                resp = None
+            s.close()
+            statuses.append(resp[0] if resp else None)
+        self.assertEqual(statuses, [413] * 10, "413 answers lost")
+        self.assertEqual(send_errors, [], "the server reset connections while the client was still sending its "
+                                          "body (needs a lingering close after 413)")
+        self.assert_alive_and_serving()
+
     def test_oversized_chunked_body_gets_413(self):
         # No Content-Length: the limit can only trip while reading. The client sends everything it has, then
         # reads; the server must answer 413 and close without resetting the answer away (lingering close).
@@ -378,7 +418,7 @@ class AbuseTest(unittest.TestCase):
         self.assertEqual(failures, [], "client-side errors other than resets (timeouts?)")
         five_xx = {k: v for k, v in statuses.items() if k[1] is not None and k[1] >= 500}
         self.assertEqual(five_xx, {}, f"bad requests produced server errors: {statuses}")
-        for kind in (1, 3, 4):
+        for kind in (1, 2, 3, 4):
             self.assertNotIn((kind, None), statuses, f"requests of kind {kind} got no answer: {statuses}")
         self.assertEqual(statuses.get((3, 401)), 8 * 30, statuses)
         self.assertEqual(statuses.get((4, 400)), 8 * 30, statuses)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sidetag/config/ga4.hpp"
+#include "sidetag/config/meta.hpp"
 
 namespace sidetag::sources::mapped {
 class Mapper;
@@ -66,18 +67,12 @@ struct MetaDefaults {
   std::string dead_letter_file = "var/dead-letters.ndjson";
 };
 
-struct PixelConfig {
-  std::string id;
-  std::string access_token;     // secret: never logged
-  std::string app_secret;       // optional: enables appsecret_proof; secret
-  std::string test_event_code;  // routes events to Events Manager's Test Events
-};
-
 struct SiteConfig {
   std::string id;
   std::vector<std::string> domains;
   Ga4SiteConfig ga4;
-  std::vector<PixelConfig> pixels;
+  std::vector<PixelConfig> pixels;  // sites.<id>.meta.pixels
+  MetaSiteConfig meta;              // sites.<id>.meta (everything but pixels)
   std::string default_region;  // ISO 3166 alpha-2, for national phone numbers
   bool allow_zero_value_purchase = false;
 };

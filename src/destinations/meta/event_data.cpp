@@ -1,5 +1,10 @@
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <ctime>
+#include <string_view>
+
+#include "sidetag/sources/mapped/transforms.hpp"
 
 #include "sidetag/destinations/meta/stages.hpp"
 #include "sidetag/util/strings.hpp"
@@ -93,6 +98,51 @@ bool to_unix_seconds(const nlohmann::json& v, std::int64_t& out) {
   if (num > 1e15) num /= 1e6;
   else if (num > 1e11) num /= 1e3;
   out = static_cast<std::int64_t>(num);
+  return true;
+}
+
+namespace {
+// ISO 4217 codes in use (SIX list, 2026), sorted for binary search. Left out: XTS (testing) and XXX (no currency),
+// which never price a conversion; withdrawn codes (HRK, SLL, ZWL, CUC, ANG, ...) are not accepted.
+constexpr std::string_view kIso4217[] = {
+    "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD",
+    "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP",
+    "CNY", "COP", "COU", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD",
+    "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
+    "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK",
+    "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK",
+    "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR",
+    "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS",
+    "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH",
+    "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA",
+    "XBB", "XBC", "XBD", "XCD", "XCG", "XDR", "XOF", "XPD", "XPF", "XPT", "XSU", "XUA", "YER", "ZAR", "ZMW", "ZWG"};
+
+constexpr std::string_view kStandardCustomData[] = {
+    "content_category", "content_ids", "content_name", "content_type", "contents", "currency", "delivery_category",
+    "item_number", "net_revenue", "num_items", "order_id", "predicted_ltv", "search_string", "status", "value"};
+}  // namespace
+
+bool is_iso4217_currency(const std::string& code) {
+  static_assert(std::size(kIso4217) > 150);
+  return std::binary_search(std::begin(kIso4217), std::end(kIso4217), std::string_view(code));
+}
+
+bool is_delivery_category(const std::string& v) { return v == "in_store" || v == "curbside" || v == "home_delivery"; }
+
+bool is_standard_custom_data_key(const std::string& key) {
+  return std::find(std::begin(kStandardCustomData), std::end(kStandardCustomData), key) != std::end(kStandardCustomData);
+}
+
+bool to_number(const nlohmann::json& v, double& out) {
+  if (v.is_number()) {
+    out = v.get<double>();
+    return std::isfinite(out);
+  }
+  if (!v.is_string()) return false;
+  std::string error;
+  double d = 0;
+  if (!sources::mapped::parse_number_text(v.get_ref<const std::string&>(), d, error) || !std::isfinite(d)) return false;
+  out = d;
   return true;
 }
 

@@ -2,6 +2,9 @@
 // what the sGTM peers read (x-fb-ud-* from Meta's own client, then Google's common event data names).
 #include "destinations/meta/field_sources.hpp"
 
+#include "sidetag/config/meta.hpp"
+#include "sidetag/destinations/meta/stages.hpp"
+
 namespace sidetag::destinations::meta {
 
 const std::vector<FieldSource>& default_user_field_sources() {
@@ -43,6 +46,64 @@ const std::vector<FieldSource>& default_raw_field_sources() {
       {"ctwa_clid", {"x-fb-ud-ctwa_clid"}},
   };
   return kSources;
+}
+
+bool user_data_withheld_by_consent(const std::vector<std::string>& trace_notes) {
+  // The GA4 route records its consent decision as "consent meta: <action>[+ldu] (<reason>)".
+  static const std::string kPrefix = "consent meta: forward_without_user_data";
+  for (const auto& n : trace_notes) {
+    if (n.compare(0, kPrefix.size(), kPrefix) == 0) return true;
+  }
+  return false;
+}
+
+void for_each_source(const std::vector<FieldSource>& defaults, const config::MetaSiteConfig* site,
+                     const std::function<void(const EffectiveSource&)>& fn) {
+  for (const auto& d : defaults) {
+    const config::MetaFieldSource* o = nullptr;
+    if (site) {
+      if (auto it = site->user_data.find(d.meta_key); it != site->user_data.end()) o = &it->second;
+    }
+    const auto& keys = o && !o->keys.empty() ? o->keys : d.keys;
+    fn(EffectiveSource{d.meta_key, keys, o && !o->transforms.empty() ? &o->transforms : nullptr});
+  }
+}
+
+std::vector<nlohmann::json> read_field(const nlohmann::json& data, const EffectiveSource& src, bool first_only,
+                                       std::vector<std::string>& notes) {
+  static const sources::mapped::MapTables kNoTables;
+  std::vector<nlohmann::json> out;
+  for (const auto& key : src.keys) {
+    const auto* v = lookup(data, key);
+    if (!v) continue;
+    std::vector<nlohmann::json> raw;
+    if (v->is_array()) {
+      for (const auto& e : *v) {
+        if (!e.is_array() && !e.is_object() && !e.is_null()) raw.push_back(e);
+      }
+    } else if (!v->is_object()) {
+      raw.push_back(*v);
+    }
+    const std::size_t before = out.size();
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      nlohmann::json value = std::move(raw[i]);
+      bool ok = true;
+      if (src.transforms) {
+        for (const auto& t : *src.transforms) {
+          std::string error;
+          if (!sources::mapped::apply_transform(t, value, kNoTables, error)) {
+            notes.push_back(src.meta_key + ": value " + std::to_string(i) + " of " + key + " dropped: transform '" +
+                            t.spec + "' failed");
+            ok = false;
+            break;
+          }
+        }
+      }
+      if (ok && !(value.is_string() && value.get_ref<const std::string&>().empty())) out.push_back(std::move(value));
+    }
+    if (first_only && out.size() > before) break;
+  }
+  return out;
 }
 
 }  // namespace sidetag::destinations::meta

@@ -1,6 +1,15 @@
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sidetag/sources/mapped/transforms.hpp"
+
+namespace sidetag::config {
+struct MetaSiteConfig;
+}
 
 namespace sidetag::destinations::meta {
 
@@ -11,5 +20,25 @@ struct FieldSource {
 
 const std::vector<FieldSource>& default_user_field_sources();
 const std::vector<FieldSource>& default_raw_field_sources();
+
+// True when a consent rule of the source removed the event's user data (GA4 forward_without_user_data): the
+// source strips only the keys it knows, so fields read from configured keys must be left out here too.
+bool user_data_withheld_by_consent(const std::vector<std::string>& trace_notes);
+
+// One field's effective sources for a site: the configured keys (sites.<id>.meta.user_data.<field>.keys) replace
+// the defaults; the configured transforms run on every value before normalization.
+struct EffectiveSource {
+  const std::string& meta_key;
+  const std::vector<std::string>& keys;
+  const std::vector<sources::mapped::Transform>* transforms;  // null: none
+};
+void for_each_source(const std::vector<FieldSource>& defaults, const config::MetaSiteConfig* site,
+                     const std::function<void(const EffectiveSource&)>& fn);
+
+// The values of one field, key by key in order: scalars as they are, arrays flattened (nested arrays and objects
+// are skipped), each passed through the transforms. A value a transform cannot handle is left out with a note
+// naming the field, the key and the transform (never the value). `first_only`: stop at the first key with a value.
+std::vector<nlohmann::json> read_field(const nlohmann::json& data, const EffectiveSource& src, bool first_only,
+                                       std::vector<std::string>& notes);
 
 }  // namespace sidetag::destinations::meta

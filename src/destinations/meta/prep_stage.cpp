@@ -10,15 +10,13 @@ namespace sidetag::destinations::meta {
 
 namespace {
 
-void collect_strings(const nlohmann::json& v, std::vector<std::string>& out) {
-  if (v.is_string()) {
-    out.push_back(v.get<std::string>());
-  } else if (v.is_array()) {
-    for (const auto& e : v) {
-      if (e.is_string()) out.push_back(e.get<std::string>());
+void collect_strings(const std::vector<nlohmann::json>& values, std::vector<std::string>& out) {
+  for (const auto& v : values) {
+    if (v.is_string()) {
+      out.push_back(v.get<std::string>());
+    } else if (v.is_number_integer() || v.is_number_unsigned()) {
+      out.push_back(v.dump());
     }
-  } else if (v.is_number_integer() || v.is_number_unsigned()) {
-    out.push_back(v.dump());
   }
 }
 
@@ -27,24 +25,33 @@ class PrepStage final : public pipeline::Stage {
   std::string_view name() const override { return "prep"; }
 
   pipeline::StageResult run(pipeline::Event& ev, const pipeline::StageContext& ctx) override {
+    const config::MetaSiteConfig* site = ctx.site ? &ctx.site->meta : nullptr;
     prep::NormalizeOptions opt;
-    // The event's own country decides how national phone numbers are completed; else the site's default.
-    if (const auto* c = lookup(ev.data, "x-fb-ud-country"); c && c->is_string() && c->get_ref<const std::string&>().size() == 2) {
-      opt.region = c->get<std::string>();
-    } else if (const auto* c2 = lookup(ev.data, "user_data.address.country"); c2 && c2->is_string() && c2->get_ref<const std::string&>().size() == 2) {
-      opt.region = c2->get<std::string>();
-    } else if (ctx.site) {
-      opt.region = ctx.site->default_region;
+    if (ctx.site) opt.region = ctx.site->default_region;
+    // The event's own country (a two-letter code from the country field's sources) decides how national phone
+    // numbers are completed; else the site's default.
+    for_each_source(default_user_field_sources(), site, [&](const EffectiveSource& src) {
+      if (src.meta_key != "country") return;
+      std::vector<std::string> ignored;
+      for (const auto& v : read_field(ev.data, src, false, ignored)) {
+        if (v.is_string() && v.get_ref<const std::string&>().size() == 2) {
+          opt.region = v.get<std::string>();
+          break;
+        }
+      }
+    });
+    if (user_data_withheld_by_consent(ev.trace.notes)) {
+      return pipeline::StageResult::skipped("user data withheld by consent");
     }
     std::size_t kept = 0, dropped = 0;
-    for (const auto& src : default_user_field_sources()) {
+    for_each_source(default_user_field_sources(), site, [&](const EffectiveSource& src) {
       std::vector<std::string> raw;
-      for (const auto& key : src.keys) {
-        if (const auto* v = lookup(ev.data, key)) collect_strings(*v, raw);
-      }
-      if (raw.empty()) continue;
+      const auto before = ev.trace.notes.size();
+      collect_strings(read_field(ev.data, src, false, ev.trace.notes), raw);
+      dropped += ev.trace.notes.size() - before;
+      if (raw.empty()) return;
       auto field = prep::field_from_key(src.meta_key);
-      if (!field) continue;
+      if (!field) return;
       auto result = prep::normalize_values(*field, raw, opt);
       for (const auto& reason : result.drop_reasons) {
         ev.trace.notes.push_back(src.meta_key + ": " + reason);
@@ -54,7 +61,7 @@ class PrepStage final : public pipeline::Stage {
         kept += result.hashes.size();
         ev.hashed_user_data[src.meta_key] = std::move(result.hashes);
       }
-    }
+    });
     return pipeline::StageResult::ok(std::to_string(kept) + " hashed, " + std::to_string(dropped) + " dropped");
   }
 };

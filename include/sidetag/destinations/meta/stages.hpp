@@ -13,6 +13,10 @@
 
 #include "sidetag/pipeline/stage.hpp"
 
+namespace sidetag::config {
+struct MetaSiteConfig;
+}
+
 namespace sidetag::destinations::meta {
 
 // The durability outcome of the events of one server-to-server request. The handler creates one, makes it current
@@ -116,6 +120,31 @@ std::unique_ptr<pipeline::Stage> make_dispatch_stage(DispatchSink& sink);
 // names pass unchanged; anything else is returned as is (a custom event).
 std::string map_event_name(const std::string& name);
 bool is_standard_event(const std::string& meta_name);
+
+// The site's mapping first (sites.<id>.meta.event_names, then its drop list), then the built-in table.
+struct EventNameDecision {
+  std::string name;    // the Meta event name (when not dropped)
+  bool drop = false;
+  std::string reason;  // why it was dropped
+};
+EventNameDecision map_event_name(const std::string& name, const config::MetaSiteConfig* site);
+
+// Meta's limit on event names (custom ones; standard names are shorter).
+constexpr std::size_t kMaxEventNameLength = 50;
+// Empty when `name` is an acceptable Meta event name; else the reason (empty, too long, surrounding spaces, ...).
+std::string event_name_problem(const std::string& name);
+
+// ISO 4217 (the codes in use; X-codes for test and "no currency" excluded). `code` must already be upper case.
+bool is_iso4217_currency(const std::string& code);
+
+// custom_data.delivery_category / contents[].delivery_category values Meta accepts.
+bool is_delivery_category(const std::string& v);
+
+// Meta's standard custom_data keys (a configured custom property may not use one of these names).
+bool is_standard_custom_data_key(const std::string& key);
+
+// Numbers, numeric strings, decimal-comma and thousands-separated strings ("12,50", "1.234,56") -> double.
+bool to_number(const nlohmann::json& v, double& out);
 
 // Reads a value by event-data key: the flat key first ("x-fb-ud-em"), then a dotted path into nested objects
 // ("user_data.address.city"). Returns nullptr when absent.
