@@ -2,6 +2,9 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -153,10 +156,21 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void read_body() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_->cfg.body_timeout_ms));
+    // Beast's own stream timeout closes the socket, which would leave no way to answer 408; a separate timer
+    // cancels the read instead, and the session answers before closing.
+    beast::get_lowest_layer(stream_).expires_never();
+    body_timer_ = std::make_unique<net::steady_timer>(stream_.get_executor(),
+                                                      std::chrono::milliseconds(shared_->cfg.body_timeout_ms));
+    body_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // cancelled: the body arrived
+      self->body_timed_out_ = true;
+      beast::error_code ignore;
+      beast::get_lowest_layer(self->stream_).socket().cancel(ignore);
+    });
     bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->body_timer_->cancel();
+      if (self->body_timed_out_) return self->reject(408, "body not received in time");
       if (ec == bhttp::error::body_limit) return self->reject(413, "body too large");
-      if (ec == beast::error::timeout) return self->reject(408, "body not received in time");
       if (ec) return self->close();
       self->dispatch_request();
     });
@@ -190,6 +204,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void reject(int status, const std::string& message) {
     keep_alive_ = false;
+    linger_ = true;  // the client may still be sending the body we refused
     HttpResponse resp;
     resp.status = status;
     resp.set("Content-Type", "application/json");
@@ -210,8 +225,34 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (head_) res->body().clear();
     beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_->cfg.body_timeout_ms));
     bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+      if (!ec && !keep && self->linger_) return self->linger();
       if (ec || !keep) return self->close();
       self->read_header(false);
+    });
+  }
+
+  // Lingering close (RFC 9112 §9.6): after refusing a request whose body is still arriving, stop sending, then read
+  // and discard for a while before closing. Closing with unread data would make the kernel send a reset, and the
+  // client would report a broken pipe instead of reading our 413/408.
+  void linger() {
+    if constexpr (kTls) {
+      close();
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return close();
+      stream_.expires_after(std::chrono::seconds(2));
+      linger_read();
+    }
+  }
+
+  void linger_read() {
+    if (!discard_) discard_ = std::make_unique<std::array<char, 16384>>();
+    stream_.async_read_some(net::buffer(*discard_), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->lingered_ += n;
+      // Bounded: at most 2 s (the stream timeout) and 8 MiB, then the connection is closed regardless.
+      if (ec || self->lingered_ > (8u << 20)) return self->close();
+      self->linger_read();
     });
   }
 
@@ -245,6 +286,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool busy_ = false;
   bool drain_ = false;
   bool closed_ = false;
+  bool linger_ = false;
+  bool body_timed_out_ = false;
+  std::size_t lingered_ = 0;
+  std::unique_ptr<net::steady_timer> body_timer_;
+  std::unique_ptr<std::array<char, 16384>> discard_;
 };
 
 }  // namespace
