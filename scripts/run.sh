@@ -15,7 +15,7 @@ Send an event:
 
   curl -s http://127.0.0.1:${port}/v1/events \\
     -H 'Authorization: Bearer dev-key-0123456789abcdef' -H 'Content-Type: application/json' \\
-    -d '{"data":[{"event_name":"Purchase","event_time":'"'"'\$(date +%s)'"'"',"event_id":"order-1001",
+    -d '{"data":[{"event_name":"Purchase","event_time":'\$(date +%s)',"event_id":"order-1001",
          "action_source":"website","event_source_url":"https://shop.example/thanks",
          "user_data":{"em":" Jane.Doe@Example.com ","ph":"(650) 555-1212","client_user_agent":"curl"},
          "custom_data":{"value":49.90,"currency":"EUR"}}]}'

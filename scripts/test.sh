@@ -9,11 +9,13 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 jobs="${SIDETAG_JOBS:-$(nproc)}"
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
 start=$(date +%s)
 step() { echo; echo "=== $* ($(( $(date +%s) - start )) s)"; }
 
 step "dependencies"
 bash scripts/install-deps.sh --test
+bash scripts/install-deps.sh --runtime   # the container's runtime package list, checked here
 
 step "build"
 SIDETAG_BUILD_DIR="$root/build" bash scripts/build.sh
