@@ -47,26 +47,59 @@ void PipelineObserver::on_stage(const pipeline::Event& ev, const pipeline::Stage
 }
 
 void PipelineObserver::on_event_done(const pipeline::Event& ev) {
-  if (!observe::log_enabled(Level::info)) return;
-  json stages = json::object();
+  const auto level = ev.stopped ? Level::warn : Level::info;
+  if (!observe::log_enabled(level)) return;
+  // One preformatted line per event (the hot path): no JSON DOM, values escaped once.
+  std::string f;
+  f.reserve(512);
+  auto str = [&](const char* key, std::string_view value) {
+    f += '"';
+    f += key;
+    f += "\":";
+    observe::json_escape(f, value);
+    f += ',';
+  };
+  str("msg", "event");
+  str("trace_id", ev.trace.trace_id);
+  str("source", ev.trace.source);
+  str("site", ev.trace.site);
+  str("stage", ev.stopped ? std::string_view(ev.stop_stage) : std::string_view("dispatch"));
+  str("event_name", event_name_of(ev));
+  str("outcome", ev.stopped ? "stopped" : "ok");
   std::int64_t total = 0;
+  std::string stages = "{";
   for (const auto& s : ev.trace.stages) {
-    stages[s.stage] = {{"us", s.duration_us}, {"outcome", pipeline::to_string(s.outcome)}};
+    if (stages.size() > 1) stages += ',';
+    stages += '"';
+    stages += s.stage;
+    stages += "\":{\"us\":";
+    stages += std::to_string(s.duration_us);
+    stages += ",\"outcome\":\"";
+    stages += pipeline::to_string(s.outcome);
+    stages += "\"}";
     total += s.duration_us;
   }
-  json line = {{"msg", "event"},
-               {"trace_id", ev.trace.trace_id},
-               {"source", ev.trace.source},
-               {"site", ev.trace.site},
-               {"stage", ev.stopped ? ev.stop_stage : "dispatch"},
-               {"event_name", event_name_of(ev)},
-               {"outcome", ev.stopped ? "stopped" : "ok"},
-               {"duration_us", total},
-               {"stages", std::move(stages)}};
-  if (ev.stopped) line["reason"] = ev.stop_reason;
-  if (!ev.trace.notes.empty()) line["notes"] = ev.trace.notes;
-  if (!ev.pixel_id.empty()) line["pixel_id"] = ev.pixel_id;
-  observe::log(ev.stopped ? Level::warn : Level::info, std::move(line));
+  stages += '}';
+  f += "\"duration_us\":" + std::to_string(total) + ",\"stages\":" + stages;
+  if (ev.stopped) {
+    f += ',';
+    str("reason", ev.stop_reason);
+    f.pop_back();
+  }
+  if (!ev.pixel_id.empty()) {
+    f += ',';
+    str("pixel_id", ev.pixel_id);
+    f.pop_back();
+  }
+  if (!ev.trace.notes.empty()) {
+    f += ",\"notes\":[";
+    for (std::size_t i = 0; i < ev.trace.notes.size(); ++i) {
+      if (i) f += ',';
+      observe::json_escape(f, ev.trace.notes[i]);
+    }
+    f += ']';
+  }
+  observe::log_preformatted(level, f);
 }
 
 }  // namespace sidetag::app

@@ -106,6 +106,35 @@ void log(Level level, nlohmann::json fields) {
   }
 }
 
+void json_escape(std::string& out, std::string_view s) {
+  // nlohmann's serializer does the escaping (and replaces invalid UTF-8); a string node is cheap next to an object.
+  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void log_preformatted(Level level, std::string_view fields) {
+  if (!log_enabled(level)) return;
+  std::string line;
+  line.reserve(fields.size() + 96);
+  line += "{\"ts\":\"";
+  line += util::iso8601_utc_us(util::now_unix_us());
+  line += "\",\"level\":\"";
+  line += level_name(level);
+  line += "\",\"env\":";
+  {
+    std::lock_guard lock(g_mu);
+    json_escape(line, *g_env);
+  }
+  line += ',';
+  line += fields;
+  line += '}';
+  line = scrub_secrets(std::move(line));
+  if (g_logger) {
+    g_logger->log(level >= Level::warn ? spdlog::level::warn : spdlog::level::info, line);
+  } else {
+    std::fputs((line + "\n").c_str(), stdout);
+  }
+}
+
 void flush_logs() {
   if (g_logger) g_logger->flush();
   std::fflush(stdout);

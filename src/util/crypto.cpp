@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <memory>
 #include <stdexcept>
 
 namespace sidetag::util {
@@ -22,11 +23,28 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+namespace {
+// OpenSSL 3 looks the algorithm up (EVP_MD_fetch) on every EVP_Digest call: most of the cost of hashing a short
+// value. Fetch it once, and keep one context per thread.
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return m ? static_cast<const EVP_MD*>(m) : EVP_sha256();
+  }();
+  return md;
+}
+struct CtxDeleter {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+}  // namespace
+
 std::string sha256_hex(std::string_view data) {
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("EVP_Digest(sha256) failed");
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md.data(), &len) != 1) {
+    throw std::runtime_error("SHA-256 failed");
   }
   return to_hex(std::string_view(reinterpret_cast<const char*>(md.data()), len));
 }

@@ -5,12 +5,12 @@ bodies, invalid UTF-8, deeply nested JSON and floods of bad requests. Throughout
 be answered, the process must stay up and its memory bounded. One server (short timeouts) serves the whole class;
 the file runs in about 10 s.
 
-Two tests fail on purpose until the server is fixed (they assert the correct behaviour):
-  * test_slow_body_gets_408: session.cpp read_body() means to answer 408 when the body times out, but
-    beast::tcp_stream closes the socket when its expiry fires, so the client only sees the connection close.
-  * test_oversized_body_sent_eagerly_gets_413_without_reset: after a 413 the session closes at once with the
-    unread body in the socket, which sends an RST; a client still sending gets EPIPE (RFC 9112 section 9.6 asks for
-    a lingering close). test_skeleton.py test_limits is flaky for the same reason.
+Two tests guard fixes made after they first failed (commit 7f20396):
+  * test_slow_body_gets_408: a stalled body used to end in a bare close (beast::tcp_stream closes the socket when
+    its expiry fires, so the 408 that session.cpp meant to send never left).
+  * test_oversized_body_sent_eagerly_gets_413_without_reset: after a 413 the session used to close at once with the
+    unread body in the socket (an RST: the client, still sending, got EPIPE); RFC 9112 section 9.6 asks for a
+    lingering close.
 """
 import json
 import os

@@ -23,6 +23,11 @@ void set_secrets(std::vector<std::string> secrets);
 bool log_enabled(Level level);
 // Writes one line: {"ts":..., "level":..., "env":..., <fields>}. Fields "msg", "trace_id", "stage" are conventional.
 void log(Level level, nlohmann::json fields);
+// Hot-path variant: `fields` is already-serialized JSON members without braces ("\"msg\":\"event\",...");
+// ts, level and env are prepended. Use json_escape() for every string value.
+void log_preformatted(Level level, std::string_view fields);
+// Appends s as a JSON string literal (quotes included) to out; invalid UTF-8 becomes U+FFFD.
+void json_escape(std::string& out, std::string_view s);
 void flush_logs();
 void shutdown_logging();
 

@@ -86,7 +86,8 @@ TEST(Ga4BrowserIds, ExistingFbpKeptNoClientIdNoMint) {
 TEST(Ga4BrowserIds, FbcFromFbclidKeepsCaseAndOriginalClickTime) {
   BrowserIdInput in;
   in.page_location = "https://shop.com/p?a=1&fbclid=IwAR_AbC-9&b=2#frag";
-  in.page_id = std::to_string(kNowMs - 5000);
+  const std::string page_id = std::to_string(kNowMs - 5000);  // page_id is a view: keep the string alive
+  in.page_id = page_id;
   in.now_ms = kNowMs;
   auto r = resolve_browser_ids(in);
   EXPECT_EQ(r.fbc, "fb.1." + std::to_string(kNowMs - 5000) + ".IwAR_AbC-9");
