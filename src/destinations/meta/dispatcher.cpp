@@ -138,7 +138,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   void register_item(DispatchItem& item) {
     item.id = ++next_id;
-    if (item.bytes == 0) item.bytes = item.event.dump().size();
+    if (item.text.empty()) item.text = item.event.dump(-1, ' ', false, json::error_handler_t::replace);
+    item.bytes = item.text.size();
     pending.fetch_add(1);
     bytes.fetch_add(item.bytes);
     std::lock_guard lock(live_mu);
@@ -381,12 +382,14 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       retry_later(std::move(b), std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count() + jitter(rng));
       return;
     }
-    std::vector<const json*> events;
-    for (const auto& i : b.items) events.push_back(&i.event);
+    // Each event was serialized once when it was accepted; the body is concatenated from those texts.
+    std::vector<const std::string*> texts;
+    texts.reserve(b.items.size());
+    for (const auto& i : b.items) texts.push_back(&i.text);
     BatchRequest req{token, secret, first.test_event_code, c->meta.partner_agent};
     http::ClientRequest hr;
     hr.url = events_url(c->meta.graph_url, c->meta.api_version, first.pixel_id);
-    hr.body = build_body(events, req, false);
+    hr.body = build_body_from_text(texts, req);
     hr.timeout_ms = c->meta.request_timeout_ms;
     const auto t0 = util::mono_us();
     auto batch = std::make_shared<Batch>(std::move(b));

@@ -103,6 +103,36 @@ std::string build_body(const std::vector<const json*>& events, const BatchReques
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string build_body_from_text(const std::vector<const std::string*>& event_texts, const BatchRequest& req) {
+  // The envelope's other members serialized once; "data" is spliced in front from the events' own texts, so a
+  // 1000-event batch never becomes a DOM again.
+  json envelope = json::object();
+  if (!req.access_token.empty()) envelope["access_token"] = req.access_token;
+  if (!req.app_secret.empty() && !req.access_token.empty()) {
+    envelope["appsecret_proof"] = util::hmac_sha256_hex(req.app_secret, req.access_token);
+  }
+  if (!req.test_event_code.empty()) envelope["test_event_code"] = req.test_event_code;
+  if (!req.partner_agent.empty()) envelope["partner_agent"] = req.partner_agent;
+  const std::string rest = envelope.dump(-1, ' ', false, json::error_handler_t::replace);  // {...} or {}
+  std::size_t total = rest.size() + 16;
+  for (const auto* t : event_texts) total += t->size() + 1;
+  std::string out;
+  out.reserve(total);
+  out += "{\"data\":[";
+  for (std::size_t i = 0; i < event_texts.size(); ++i) {
+    if (i) out += ',';
+    out += *event_texts[i];
+  }
+  out += ']';
+  if (rest.size() > 2) {
+    out += ',';
+    out.append(rest, 1, std::string::npos);  // drops the envelope's '{', keeps its '}'
+  } else {
+    out += '}';
+  }
+  return out;
+}
+
 std::string events_url(const std::string& graph_url, const std::string& version, const std::string& pixel_id) {
   return graph_url + "/" + version + "/" + pixel_id + "/events";
 }

@@ -43,6 +43,8 @@ struct BatchRequest {
 // {"data":[...],"access_token":...,"appsecret_proof":...,"test_event_code":...,"partner_agent":...}
 // The token travels in the body, never in the URL.
 std::string build_body(const std::vector<const nlohmann::json*>& events, const BatchRequest& req, bool redact_token);
+// The same body from events already serialized as JSON text (each must be one valid JSON object).
+std::string build_body_from_text(const std::vector<const std::string*>& event_texts, const BatchRequest& req);
 // {graph_url}/{version}/{pixel}/events
 std::string events_url(const std::string& graph_url, const std::string& version, const std::string& pixel_id);
 

@@ -100,6 +100,7 @@ struct DispatchItem {
   std::uint64_t id = 0;      // dispatcher-local
   std::uint64_t seq = 0;     // spool sequence number (disk durability), 0 otherwise
   std::size_t bytes = 0;     // serialized event size, counted against delivery.max_queue_bytes
+  std::string text;          // the event serialized once (Graph bodies are concatenated from it)
 };
 
 // Where dispatch hands events: the delivery queue (server) or a collector (tests, `sidetag send`).

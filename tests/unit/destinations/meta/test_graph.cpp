@@ -61,3 +61,14 @@ TEST(GraphBody, TokenInBodyProofAndRedaction) {
   EXPECT_EQ(red.find("EAAtoken"), std::string::npos);
   EXPECT_EQ(events_url("https://graph.facebook.com", "v26.0", "123"), "https://graph.facebook.com/v26.0/123/events");
 }
+
+TEST(GraphBody, FromTextEqualsTheDomBody) {
+  nlohmann::json a = {{"event_name", "Lead"}, {"event_id", "1"}}, b = {{"event_name", "Purchase"}, {"value", 1.5}};
+  const std::string ta = a.dump(), tb = b.dump();
+  for (const BatchRequest& req : {BatchRequest{"EAAtoken", "appsecret", "TEST1", "sidetag"}, BatchRequest{}}) {
+    auto from_text = nlohmann::json::parse(build_body_from_text({&ta, &tb}, req));
+    auto from_dom = nlohmann::json::parse(build_body({&a, &b}, req, false));
+    EXPECT_EQ(from_text, from_dom);
+  }
+  EXPECT_EQ(build_body_from_text({}, BatchRequest{}), "{\"data\":[]}");
+}
