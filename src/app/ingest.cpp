@@ -10,6 +10,26 @@ namespace sidetag::app {
 using nlohmann::json;
 using server::HttpResponse;
 
+IngestRequest begin_ingest(const server::HttpRequest& req, std::string detail) {
+  IngestRequest ir;
+  ir.t0_wall_us = util::now_unix_us();
+  std::string parent_trace;
+  ir.continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, ir.parent_span);
+  ir.request_trace = ir.continued ? parent_trace : pipeline::new_trace_id();
+  ir.body_bytes = req.body.size();
+  ir.detail = std::move(detail);
+  return ir;
+}
+
+std::function<void(HttpResponse)> make_finish(server::Respond respond, std::string trace, std::string route) {
+  return [respond = std::move(respond), trace = std::move(trace), route = std::move(route)](HttpResponse r) {
+    r.set("X-Trace-Id", trace);
+    observe::metrics().counter("sidetag_http_requests_total", observe::label("route", route) + ",status=\"" +
+                               std::to_string(r.status) + "\"").inc();
+    respond(std::move(r));
+  };
+}
+
 HttpResponse json_response(int status, const json& body) {
   HttpResponse r;
   r.status = status;

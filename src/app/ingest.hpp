@@ -35,6 +35,11 @@ struct IngestRequest {
   std::string detail;            // ingest stage detail (source type)
 };
 
+// Starts the ingest of a server-to-server request: receive time, trace id (continued from traceparent), size.
+IngestRequest begin_ingest(const server::HttpRequest& req, std::string detail);
+// The request's single answer path: adds X-Trace-Id, counts the route and status. Safe to call from any thread.
+std::function<void(server::HttpResponse)> make_finish(server::Respond respond, std::string trace, std::string route);
+
 server::HttpResponse json_response(int status, const nlohmann::json& body);
 server::HttpResponse error_response(int status, const std::string& message);
 

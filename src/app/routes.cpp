@@ -36,20 +36,10 @@ bool authorized(const config::SourceConfig& src, const HttpRequest& req) {
 
 void handle_capi_json(AppState& state, const std::shared_ptr<const config::Config>& cfg, const config::SourceConfig& src,
                       HttpRequest& req, Respond& respond) {
-  IngestRequest ir;
-  ir.t0_wall_us = util::now_unix_us();
+  IngestRequest ir = begin_ingest(req, "capi_json");
   const auto t0 = util::mono_us();
-  std::string parent_trace;
-  ir.continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, ir.parent_span);
-  ir.request_trace = ir.continued ? parent_trace : pipeline::new_trace_id();
-  ir.body_bytes = req.body.size();
-  ir.detail = "capi_json";
-  // May run later on the spool's writer thread (disk durability): captures copies only.
-  auto finish = [respond, trace = ir.request_trace, route = src.path](HttpResponse r) {
-    r.set("X-Trace-Id", trace);
-    count(route, r.status);
-    respond(std::move(r));
-  };
+  // May run later on the spool's writer thread (disk durability).
+  auto finish = make_finish(respond, ir.request_trace, src.path);
   if (!authorized(src, req)) {
     HttpResponse r = error_response(401, "missing or invalid API key (Authorization: Bearer <key>)");
     r.set("WWW-Authenticate", "Bearer");

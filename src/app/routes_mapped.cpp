@@ -13,19 +13,9 @@ using server::HttpResponse;
 
 void handle_mapped(AppState& state, const std::shared_ptr<const config::Config>& cfg, const config::SourceConfig& src,
                    server::HttpRequest& req, server::Respond& respond) {
-  IngestRequest ir;
-  ir.t0_wall_us = util::now_unix_us();
+  IngestRequest ir = begin_ingest(req, "mapped");
   const auto t0 = util::mono_us();
-  std::string parent_trace;
-  ir.continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, ir.parent_span);
-  ir.request_trace = ir.continued ? parent_trace : pipeline::new_trace_id();
-  ir.body_bytes = req.body.size();
-  ir.detail = "mapped";
-  auto finish = [respond, trace = ir.request_trace, route = src.path](HttpResponse r) {
-    r.set("X-Trace-Id", trace);
-    observe::metrics().counter("sidetag_http_requests_total", observe::label("route", route) + ",status=\"" + std::to_string(r.status) + "\"").inc();
-    respond(std::move(r));
-  };
+  auto finish = make_finish(respond, ir.request_trace, src.path);
   const auto& mapper = *src.mapper;
   // The signature covers the raw bytes: verify before parsing anything.
   sources::mapped::WebhookRequest wr;

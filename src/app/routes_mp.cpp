@@ -15,19 +15,9 @@ using server::HttpResponse;
 bool handle_mp_collect(AppState& state, const std::shared_ptr<const config::Config>& cfg, server::HttpRequest& req,
                        server::Respond& respond) {
   if (req.path != "/mp/collect" && req.path != "/debug/mp/collect") return false;
-  IngestRequest ir;
-  ir.t0_wall_us = util::now_unix_us();
+  IngestRequest ir = begin_ingest(req, "mp");
   const auto t0 = util::mono_us();
-  std::string parent_trace;
-  ir.continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, ir.parent_span);
-  ir.request_trace = ir.continued ? parent_trace : pipeline::new_trace_id();
-  ir.body_bytes = req.body.size();
-  ir.detail = "mp";
-  auto finish = [respond, trace = ir.request_trace](HttpResponse r) {
-    r.set("X-Trace-Id", trace);
-    observe::metrics().counter("sidetag_http_requests_total", "route=\"/mp/collect\",status=\"" + std::to_string(r.status) + "\"").inc();
-    respond(std::move(r));
-  };
+  auto finish = make_finish(respond, ir.request_trace, "/mp/collect");
   if (req.method != "POST") {
     auto r = error_response(405, "method not allowed: use POST");
     r.set("Allow", "POST");
