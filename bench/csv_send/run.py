@@ -36,6 +36,7 @@ sites:
       pixels:
         - id: "1234567890"
           access_token: "${{META_TOKEN}}"
+          test_event_code: BENCH   # a non-prod environment may only send live with a test_event_code
 sources:
   pos_export:
     type: mapped

@@ -104,6 +104,10 @@ int send_command(const std::vector<std::string>& args) {
       return true;
     };
     bool ok = true;
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
     if (a == "--config" || a == "-c") ok = value(config_path);
     else if (a == "--env" || a == "-e") ok = value(env);
     else if (a == "--source") ok = value(source_name);
