@@ -397,6 +397,9 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
     }
 
     auto removed = g::apply_consent(ev.data, decision);
+    // Keys a site maps itself (sites.<id>.meta.user_data) are unknown to apply_consent: the Meta stages read
+    // this flag and send only what a website event needs (IP, user agent, fbc, fbp).
+    if (decision.strip_user_data && !decision.drop) ev.data["x-sidetag-user_data_withheld"] = true;
     const auto ingest_us = util::mono_us() - t0;
     pipeline::record_stage(ev, "ingest", t0_wall, ingest_us, pipeline::Outcome::ok,
                            "ga4 line " + std::to_string(hit.line));

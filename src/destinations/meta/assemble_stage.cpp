@@ -337,7 +337,7 @@ class AssembleStage final : public pipeline::Stage {
     json ud = json::object();
     for (const auto& [key, hashes] : ev.hashed_user_data) ud[key] = hashes;
     // Under forward_without_user_data only what Meta needs to accept a website event stays.
-    const bool withheld = user_data_withheld_by_consent(ev.trace.notes);
+    const bool withheld = user_data_withheld_by_consent(ev.data);
     for_each_source(default_raw_field_sources(), site, [&](const EffectiveSource& src) {
       if (withheld && src.meta_key != "client_ip_address" && src.meta_key != "client_user_agent" &&
           src.meta_key != "fbc" && src.meta_key != "fbp") {

@@ -48,13 +48,10 @@ const std::vector<FieldSource>& default_raw_field_sources() {
   return kSources;
 }
 
-bool user_data_withheld_by_consent(const std::vector<std::string>& trace_notes) {
-  // The GA4 route records its consent decision as "consent meta: <action>[+ldu] (<reason>)".
-  static const std::string kPrefix = "consent meta: forward_without_user_data";
-  for (const auto& n : trace_notes) {
-    if (n.compare(0, kPrefix.size(), kPrefix) == 0) return true;
-  }
-  return false;
+bool user_data_withheld_by_consent(const nlohmann::json& data) {
+  // Set by a source whose consent decision is forward_without_user_data (the GA4 route); a flag, not a note.
+  auto it = data.find(kUserDataWithheldKey);
+  return it != data.end() && it->is_boolean() && it->get<bool>();
 }
 
 void for_each_source(const std::vector<FieldSource>& defaults, const config::MetaSiteConfig* site,

@@ -23,7 +23,9 @@ const std::vector<FieldSource>& default_raw_field_sources();
 
 // True when a consent rule of the source removed the event's user data (GA4 forward_without_user_data): the
 // source strips only the keys it knows, so fields read from configured keys must be left out here too.
-bool user_data_withheld_by_consent(const std::vector<std::string>& trace_notes);
+// Event-data flag a source sets when consent allows the event but not its user data.
+inline constexpr const char* kUserDataWithheldKey = "x-sidetag-user_data_withheld";
+bool user_data_withheld_by_consent(const nlohmann::json& data);
 
 // One field's effective sources for a site: the configured keys (sites.<id>.meta.user_data.<field>.keys) replace
 // the defaults; the configured transforms run on every value before normalization.

@@ -40,7 +40,7 @@ class PrepStage final : public pipeline::Stage {
         }
       }
     });
-    if (user_data_withheld_by_consent(ev.trace.notes)) {
+    if (user_data_withheld_by_consent(ev.data)) {
       return pipeline::StageResult::skipped("user data withheld by consent");
     }
     std::size_t kept = 0, dropped = 0;

@@ -516,8 +516,8 @@ TEST_F(Payload, ConfiguredKeysAreWithheldWhenConsentRemovedUserData) {
   d["x-fb-ck-fbp"] = "fb.1.1596403881668.1116446470";
   pipeline::Event ev;
   ev.trace.trace_id = "0123456789abcdef0123456789abcdef";
-  ev.trace.notes.push_back("consent meta: forward_without_user_data (ad_user_data denied)");
   ev.data = d;
+  ev.data["x-sidetag-user_data_withheld"] = true;  // what the GA4 route sets for forward_without_user_data
   EXPECT_EQ(prep->run(ev, ctx).outcome, pipeline::Outcome::skipped);
   ASSERT_EQ(assemble->run(ev, ctx).outcome, pipeline::Outcome::ok);
   EXPECT_EQ(validate->run(ev, ctx).outcome, pipeline::Outcome::ok);
