@@ -30,6 +30,16 @@ std::function<void(HttpResponse)> make_finish(server::Respond respond, std::stri
   };
 }
 
+HttpResponse refuse_request(const std::string& source, const std::string& trace, int status,
+                            const std::string& metric_reason, const std::string& log_msg, const std::string& reason,
+                            const std::string& client_message) {
+  observe::metrics().counter("sidetag_events_rejected_total",
+                             observe::label("source", source) + "," + observe::label("reason", metric_reason)).inc();
+  observe::log(observe::Level::warn, {{"msg", log_msg}, {"trace_id", trace}, {"source", source}, {"stage", "ingest"},
+                                      {"reason", reason}});
+  return error_response(status, client_message);
+}
+
 HttpResponse json_response(int status, const json& body) {
   HttpResponse r;
   r.status = status;

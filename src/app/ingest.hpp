@@ -40,6 +40,12 @@ IngestRequest begin_ingest(const server::HttpRequest& req, std::string detail);
 // The request's single answer path: adds X-Trace-Id, counts the route and status. Safe to call from any thread.
 std::function<void(server::HttpResponse)> make_finish(server::Respond respond, std::string trace, std::string route);
 
+// A request refused before any record is processed: counted (sidetag_events_rejected_total{source,reason}),
+// logged at warn with the trace id, answered with a JSON error.
+server::HttpResponse refuse_request(const std::string& source, const std::string& trace, int status,
+                                    const std::string& metric_reason, const std::string& log_msg,
+                                    const std::string& reason, const std::string& client_message);
+
 server::HttpResponse json_response(int status, const nlohmann::json& body);
 server::HttpResponse error_response(int status, const std::string& message);
 

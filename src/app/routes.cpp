@@ -47,10 +47,8 @@ void handle_capi_json(AppState& state, const std::shared_ptr<const config::Confi
   }
   auto parsed = sources::capi_json::parse(req.body);
   if (!parsed.ok) {
-    observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", src.name) + ",reason=\"malformed_request\"").inc();
-    observe::log(observe::Level::warn, {{"msg", "request rejected at ingest"}, {"trace_id", ir.request_trace},
-                                        {"source", src.name}, {"stage", "ingest"}, {"reason", parsed.error}});
-    return finish(error_response(400, parsed.error));
+    return finish(refuse_request(src.name, ir.request_trace, 400, "malformed_request", "request rejected at ingest",
+                                 parsed.error, parsed.error));
   }
   ir.ingest_us = util::mono_us() - t0;
   ir.test_event_code = parsed.test_event_code;

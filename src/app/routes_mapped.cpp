@@ -25,17 +25,13 @@ void handle_mapped(AppState& state, const std::shared_ptr<const config::Config>&
   wr.body = req.body;
   auto auth = sources::mapped::verify_webhook(mapper.spec().auth, wr, util::now_unix_us() / 1'000'000);
   if (!auth.ok) {
-    observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", src.name) + ",reason=\"unauthorized\"").inc();
-    observe::log(observe::Level::warn, {{"msg", "webhook rejected: authentication failed"}, {"trace_id", ir.request_trace},
-                                        {"source", src.name}, {"stage", "ingest"}, {"reason", auth.reason}});
-    return finish(error_response(401, "authentication failed: " + auth.reason));
+    return finish(refuse_request(src.name, ir.request_trace, 401, "unauthorized", "webhook rejected: authentication failed",
+                                 auth.reason, "authentication failed: " + auth.reason));
   }
   auto batch = mapper.map_body(req.body);
   if (!batch.ok) {
-    observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", src.name) + ",reason=\"malformed_request\"").inc();
-    observe::log(observe::Level::warn, {{"msg", "request rejected at ingest"}, {"trace_id", ir.request_trace},
-                                        {"source", src.name}, {"stage", "ingest"}, {"reason", batch.error}});
-    return finish(error_response(400, batch.error));
+    return finish(refuse_request(src.name, ir.request_trace, 400, "malformed_request", "request rejected at ingest",
+                                 batch.error, batch.error));
   }
   ir.ingest_us = util::mono_us() - t0;
   std::vector<IngestRecord> records;

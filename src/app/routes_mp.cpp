@@ -48,10 +48,8 @@ bool handle_mp_collect(AppState& state, const std::shared_ptr<const config::Conf
   }
   auto parsed = sources::mp::parse(req.body);
   if (!parsed.ok) {
-    observe::metrics().counter("sidetag_events_rejected_total", "source=\"mp\",reason=\"malformed_request\"").inc();
-    observe::log(observe::Level::warn, {{"msg", "request rejected at ingest"}, {"trace_id", ir.request_trace},
-                                        {"source", "mp"}, {"stage", "ingest"}, {"reason", parsed.error}});
-    finish(error_response(400, parsed.error));
+    finish(refuse_request("mp", ir.request_trace, 400, "malformed_request", "request rejected at ingest", parsed.error,
+                          parsed.error));
     return true;
   }
   ir.ingest_us = util::mono_us() - t0;

@@ -14,6 +14,9 @@ std::vector<std::string_view> split(std::string_view s, char sep);
 bool is_hex(std::string_view s);
 // True when s is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool valid_utf8(std::string_view s);
+// Nesting depth of JSON text (brackets outside strings; escapes inside strings skipped). Stops early and returns
+// limit + 1 once the limit is exceeded, so deep input is rejected before a parser recurses into it.
+std::size_t json_nesting_depth(std::string_view text, std::size_t limit);
 // Percent-decodes s; '+' becomes a space when plus_is_space. Invalid %xx sequences are kept literally.
 std::string percent_decode(std::string_view s, bool plus_is_space);
 

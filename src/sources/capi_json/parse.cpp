@@ -6,32 +6,6 @@ namespace sidetag::sources::capi_json {
 
 using nlohmann::json;
 
-std::size_t json_depth(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0, max_depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) max_depth = depth;
-      if (max_depth > limit) return max_depth;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return max_depth;
-}
-
 namespace {
 
 // user_data keys that are raw identifiers with their own event-data names.
@@ -143,7 +117,7 @@ ParseResult parse(std::string_view body, const ParseLimits& limits) {
     r.error = "body is not valid UTF-8";
     return r;
   }
-  if (json_depth(body, limits.max_depth) > limits.max_depth) {
+  if (util::json_nesting_depth(body, limits.max_depth) > limits.max_depth) {
     r.error = "JSON nested deeper than " + std::to_string(limits.max_depth) + " levels";
     return r;
   }

@@ -8,39 +8,12 @@ namespace sidetag::sources::mapped {
 
 using nlohmann::json;
 
-std::size_t json_nesting_depth(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0, max_depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) {
-        max_depth = depth;
-        if (max_depth > limit) return limit + 1;
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return max_depth;
-}
-
 bool parse_json_limited(std::string_view text, std::size_t max_depth, json& out, std::string& error) {
   if (!util::valid_utf8(text)) {
     error = "invalid UTF-8";
     return false;
   }
-  if (json_nesting_depth(text, max_depth) > max_depth) {
+  if (util::json_nesting_depth(text, max_depth) > max_depth) {
     error = "nesting deeper than " + std::to_string(max_depth);
     return false;
   }

@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "sidetag/sources/capi_json/parse.hpp"
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::sources::mp {
@@ -81,7 +80,7 @@ ParseResult parse(std::string_view body, const Limits& limits) {
     r.error = "body is not valid UTF-8";
     return r;
   }
-  if (capi_json::json_depth(body, limits.max_depth) > limits.max_depth) {
+  if (util::json_nesting_depth(body, limits.max_depth) > limits.max_depth) {
     r.error = "JSON nested deeper than " + std::to_string(limits.max_depth) + " levels";
     return r;
   }

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "sidetag/sources/capi_json/parse.hpp"
+#include "sidetag/util/strings.hpp"
 
 using namespace sidetag::sources::capi_json;
 
@@ -22,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   if (r.records.empty() || r.records.size() > limits.max_events) std::abort();
-  if (json_depth(body, limits.max_depth) > limits.max_depth) std::abort();
+  if (sidetag::util::json_nesting_depth(body, limits.max_depth) > limits.max_depth) std::abort();
   for (std::size_t i = 0; i < r.records.size(); ++i) {
     const auto& rec = r.records[i];
     if (rec.index != i) std::abort();

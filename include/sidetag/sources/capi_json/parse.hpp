@@ -38,7 +38,4 @@ struct ParseLimits {
 
 ParseResult parse(std::string_view body, const ParseLimits& limits = {});
 
-// Nesting depth of JSON text (brackets outside strings); stops counting past `limit`.
-std::size_t json_depth(std::string_view text, std::size_t limit);
-
 }  // namespace sidetag::sources::capi_json

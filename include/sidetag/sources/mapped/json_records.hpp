@@ -46,9 +46,6 @@ JsonRecords extract_json_records(std::string_view body, JsonFormat format, const
 // and sets `error` ("invalid UTF-8", "nesting deeper than 64", "syntax error at byte 12: ...").
 bool parse_json_limited(std::string_view text, std::size_t max_depth, nlohmann::json& out, std::string& error);
 
-// Maximum nesting depth of arrays/objects in `text` (strings are skipped, so brackets in strings don't count).
-// Stops early and returns limit + 1 once the limit is exceeded.
-std::size_t json_nesting_depth(std::string_view text, std::size_t limit);
 
 // Compiles an RFC 6901 pointer ("" and "/" both mean the root) without throwing.
 bool compile_json_pointer(std::string_view text, nlohmann::json::json_pointer& out, std::string& error);

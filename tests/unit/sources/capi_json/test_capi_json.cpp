@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "sidetag/sources/capi_json/parse.hpp"
+#include "sidetag/util/strings.hpp"
 
 using namespace sidetag::sources::capi_json;
 
@@ -68,7 +69,7 @@ TEST(CapiJson, MalformedRequests) {
 }
 
 TEST(CapiJson, DepthIgnoresBracketsInStrings) {
-  EXPECT_EQ(json_depth(R"({"a":"[[[[{{{{"})", 32), 1u);
-  EXPECT_EQ(json_depth(R"({"a":"\"[[["})", 32), 1u);
-  EXPECT_EQ(json_depth("[[[]]]", 32), 3u);
+  EXPECT_EQ(sidetag::util::json_nesting_depth(R"({"a":"[[[[{{{{"})", 32), 1u);
+  EXPECT_EQ(sidetag::util::json_nesting_depth(R"({"a":"\"[[["})", 32), 1u);
+  EXPECT_EQ(sidetag::util::json_nesting_depth("[[[]]]", 32), 3u);
 }

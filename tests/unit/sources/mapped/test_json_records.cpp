@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "sidetag/util/strings.hpp"
+
 #include <string>
 
 #include "sidetag/sources/mapped/json_records.hpp"
@@ -79,7 +81,7 @@ TEST(JsonRecords, DeepNestingIsRejected) {
   EXPECT_EQ(r.error, "nesting deeper than 64");
   // Brackets inside strings do not count, escaped quotes do not end strings.
   const std::string tricky = R"({"s": "[[[[[[[[[[[[[[[[[[[[\"[[[[[[[[[["})";
-  EXPECT_EQ(json_nesting_depth(tricky, 64), 1u);
+  EXPECT_EQ(sidetag::util::json_nesting_depth(tricky, 64), 1u);
   EXPECT_TRUE(parse_json_limited(tricky, 2, out, err)) << err;
 }
 
