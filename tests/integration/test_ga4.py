@@ -348,7 +348,9 @@ class Ga4Test(unittest.TestCase):
         reqs = self.ga4.recorded("/g/collect")
         self.assertEqual(sorted(r["method"] for r in reqs), ["GET", "POST"])
         self.assertEqual(reqs[0]["raw_query"].count("_uip="), 1)
-        self.assertGreaterEqual(self.metric("sidetag_ga4_passthrough_total", ['upstream="google"', 'result="ok"']), 2)
+        # The fake records a hit before sidetag has read its answer and counted it: wait for the count.
+        counted = wait_for(lambda: self.metric("sidetag_ga4_passthrough_total", ['upstream="google"', 'result="ok"']) >= 2)
+        self.assertTrue(counted, self.metric("sidetag_ga4_passthrough_total", ['upstream="google"', 'result="ok"']))
 
     def test_upstream_failure_is_counted_and_never_blocks_meta(self):
         st = self.start()
