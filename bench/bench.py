@@ -12,6 +12,11 @@ For every scenario it starts, on loopback:
 and drives both with wrk (pinned to the other core): a closed-loop run for the maximum rate, then a fixed-rate run
 at --load-fraction (default 50 %) of that maximum for the latency percentiles (see bench/README.md: closed loops
 understate tails). It prints one Markdown table and writes it to bench/results/latest.md.
+
+The node_sdk_forwarder scenario runs the same CAPI workload against bench/reference_forwarder/server.js (a forwarder
+on Meta's Node SDK, facebook-nodejs-business-sdk: one Graph request per incoming request) under the same conditions
+(same core, same fake Graph API, same wrk script), and the summary gives sidetag's rate and CPU per event as a
+ratio to it.
 """
 import argparse
 import json
@@ -33,6 +38,9 @@ RESULTS = os.path.join(HERE, "results")
 API_KEY = "bench-api-key-0123456789abcdef"
 TOKEN = "EAAbench" + "0" * 40  # not a real token; the fake accepts anything
 TID = "G-F9XM71K45T"
+PIXEL_ID = "1234567890"
+REF_DIR = os.path.join(HERE, "reference_forwarder")
+GRAPH_STATUS = "/__bench_graph_status"  # stub_status of the fake Graph API (counts requests that reached it)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # --rt (root): nginx and wrk run SCHED_FIFO (chrt -f 10) so other work on a shared machine cannot delay them;
 # sidetag stays SCHED_OTHER (under SCHED_FIFO its I/O and dispatcher threads, pinned to one core, would not
@@ -77,6 +85,12 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def sys_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[12]) / CLK_TCK  # stime: the kernel's share (sockets, epoll, timers, spool writes)
 
 
 def proc_status_kib(pid, key):
@@ -161,8 +175,18 @@ class Nginx:
 
 def fake_graph(workdir, cpu):
     canned = json.dumps({"events_received": 1000, "messages": [], "fbtrace_id": "AbenchFakeGraph"})
-    body = f"location / {{ default_type application/json; return 200 '{canned}'; }}"
+    body = (f"location / {{ default_type application/json; return 200 '{canned}'; }}\n"
+            f"location = {GRAPH_STATUS} {{ stub_status; }}")
     return Nginx("fake-graph", cpu, body, workdir).start()
+
+
+def graph_counts(graph):
+    """(accepted connections, requests) of the fake Graph API so far, this query included."""
+    status, body = http(graph.port, "GET", GRAPH_STATUS)
+    if status != 200:
+        return None
+    accepts, _handled, requests = (int(x) for x in body.decode().splitlines()[2].split())
+    return accepts, requests
 
 
 def ceiling(workdir, cpu):
@@ -170,7 +194,8 @@ def ceiling(workdir, cpu):
 
 
 # ------------------------------------------------------------------------------------------------------------------
-def sidetag_config(port, graph_port, work, batch_delay_ms, with_ga4=True, extra_sources="", with_delivery=True):
+def sidetag_config(port, graph_port, work, batch_delay_ms, with_ga4=True, extra_sources="", with_delivery=True,
+                   durability="disk", log_level="info"):
     # GA4 with passthrough off: the issue's target ("GA4 hits, passthrough off, >= 40 % of nginx") measures
     # sidetag's own work, not a second HTTP client to Google.
     ga4 = (f"    ga4:\n      measurement_ids: [{TID}]\n      passthrough: \"off\"\n" if with_ga4 else "")
@@ -181,7 +206,7 @@ def sidetag_config(port, graph_port, work, batch_delay_ms, with_ga4=True, extra_
           threads: 1
           max_body_bytes: 4194304
         logging:
-          level: info
+          level: {log_level}
         meta:
           graph_url: http://127.0.0.1:{graph_port}
           dispatch: live
@@ -194,7 +219,7 @@ def sidetag_config(port, graph_port, work, batch_delay_ms, with_ga4=True, extra_
           enabled: false
         """) + (textwrap.dedent(f"""\
         delivery:
-          durability: disk            # the production default: accepted events are spooled (group-committed fsync)
+          durability: {durability}    # disk, the production default: accepted events are spooled (group-committed fsync)
           spool_dir: {work}/spool
         """) if with_delivery else "") + textwrap.dedent(f"""\
         sites:
@@ -214,6 +239,25 @@ def sidetag_config(port, graph_port, work, batch_delay_ms, with_ga4=True, extra_
             site: shop
             api_keys: ["{API_KEY}"]
         """) + extra_sources + "environments:\n  bench: {}\n")
+
+
+def start_until_ready(what, cmd, cpu, port, logf, log_path, env, cwd=None):
+    """Starts cmd pinned to cpu (taskset execs it in place, so the pid is the server's) and polls /readyz every 2 ms.
+    Returns (process, start-up ms)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(SIDETAG_PRIO + ["taskset", "-c", str(cpu)] + cmd, cwd=cwd, stdout=logf,
+                            stderr=subprocess.STDOUT, env=env)
+    deadline = t0 + 15
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}; see {log_path}")
+        try:
+            if http(port, "GET", "/readyz", timeout=1)[0] == 200:
+                return proc, (time.monotonic() - t0) * 1000
+        except OSError:
+            pass
+        time.sleep(0.002)
+    raise RuntimeError(f"{what} not ready after 15 s; see {log_path}")
 
 
 class Sidetag:
@@ -238,21 +282,10 @@ class Sidetag:
     def start(self):
         self.logf = open(self.log_path, "wb")
         env = dict(os.environ, META_TOKEN=TOKEN)
-        t0 = time.monotonic()
-        self.proc = subprocess.Popen(SIDETAG_PRIO + ["taskset", "-c", str(self.cpu), self.bin, "serve", "--config", self.cfg,
-                                      "--env", "bench"], stdout=self.logf, stderr=subprocess.STDOUT, env=env)
-        deadline = t0 + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"sidetag exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                if http(self.port, "GET", "/readyz", timeout=1)[0] == 200:
-                    self.startup_ms = (time.monotonic() - t0) * 1000
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.002)
-        raise RuntimeError(f"sidetag not ready after 15 s; see {self.log_path}")
+        self.proc, self.startup_ms = start_until_ready(
+            "sidetag", [self.bin, "serve", "--config", self.cfg, "--env", "bench"], self.cpu, self.port, self.logf,
+            self.log_path, env)
+        return self
 
     def metrics(self):
         status, body = http(self.port, "GET", "/metrics")
@@ -263,6 +296,90 @@ class Sidetag:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+
+
+_NODE_PREPARED = []
+
+
+def prepare_node_forwarder():
+    """`npm ci` in bench/reference_forwarder (once per run); returns (ok, message: versions, or why the scenario is
+    skipped)."""
+    if not _NODE_PREPARED:
+        _NODE_PREPARED.append(_prepare_node_forwarder())
+    return _NODE_PREPARED[0]
+
+
+def _prepare_node_forwarder():
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return False, ("skipped: node/npm not found (`bash scripts/install-deps.sh --bench` installs Debian's "
+                       "nodejs and npm)")
+    if os.environ.get("SIDETAG_BENCH_SKIP_NPM") == "1" and os.path.isdir(os.path.join(REF_DIR, "node_modules")):
+        log("node_sdk_forwarder: SIDETAG_BENCH_SKIP_NPM=1, using the existing node_modules")
+    else:
+        log("node_sdk_forwarder: npm ci in bench/reference_forwarder")
+        try:
+            r = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=REF_DIR,
+                               capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return False, f"skipped: npm ci failed ({e})"
+        if r.returncode != 0:
+            return False, "skipped: npm ci failed: " + (r.stdout + r.stderr).strip().replace("\n", " ")[-250:]
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+    try:
+        with open(os.path.join(REF_DIR, "node_modules", "facebook-nodejs-business-sdk", "package.json")) as f:
+            sdk = json.load(f)["version"]
+    except (OSError, ValueError, KeyError) as e:
+        return False, f"skipped: facebook-nodejs-business-sdk not installed ({e})"
+    return True, f"node {version}, facebook-nodejs-business-sdk {sdk}"
+
+
+class NodeForwarder:
+    """bench/reference_forwarder/server.js: one node process pinned like sidetag, pointed at the fake Graph API.
+    metrics() returns the fake Graph API's connection and request counters (stub_status)."""
+
+    def __init__(self, graph, name, cpu, extra_env=None):
+        self.graph = graph
+        self.extra_env = extra_env or {}
+        self.port = free_port()
+        self.cpu = cpu
+        self.log_path = os.path.join(RESULTS, f"{name}.log")
+        self.proc = None
+        self.startup_ms = None
+        self.queries = 0
+
+    def start(self):
+        self.logf = open(self.log_path, "wb")
+        env = dict(os.environ, PORT=str(self.port), HOST="127.0.0.1", API_KEY=API_KEY, META_TOKEN=TOKEN,
+                   PIXEL_ID=PIXEL_ID, TEST_EVENT_CODE="BENCH123", GRAPH_URL=f"http://127.0.0.1:{self.graph.port}",
+                   NODE_ENV="production")
+        env.update(self.extra_env)
+        # Same scheduling as sidetag (SCHED_OTHER, the benchmark's autogroup); taskset execs node in place.
+        self.proc, self.startup_ms = start_until_ready("node forwarder", ["node", "server.js"], self.cpu, self.port,
+                                                       self.logf, self.log_path, env, cwd=REF_DIR)
+        return self
+
+    def metrics(self):
+        c = graph_counts(self.graph)
+        self.queries += 1
+        return {"graph_accepts": c[0], "graph_requests": c[1], "queries": self.queries} if c else {}
+
+    @staticmethod
+    def delta(a, b, key):
+        """Graph connections/requests between two metrics() snapshots, without the stub_status queries."""
+        if key not in a or key not in b:
+            return None
+        return b[key] - a[key] - (b["queries"] - a["queries"])
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -346,10 +463,12 @@ def run_wrk(script, port, duration, conns, cpu, rate=0, extra_env=None, threads=
 
 
 class Scenario:
-    def __init__(self, name, title, script, events_env=None, probe=None):
+    def __init__(self, name, title, script, events_env=None, probe=None, server="sidetag", server_env=None):
         self.name, self.title, self.script = name, title, script
         self.events_env = events_env or {}
         self.probe = probe  # callable(port) -> (available, message)
+        self.server = server  # "sidetag", or "node": bench/reference_forwarder (Meta's Node SDK)
+        self.server_env = server_env or {}  # node: BATCH_MAX_DELAY_MS (-1: --batch-delay-ms), BATCH_MAX_EVENTS
 
 
 def probe_ga4(port):
@@ -365,13 +484,15 @@ def probe_ga4(port):
 
 
 def run_http_scenario(sc, args, binary, graph, work):
-    row = {"scenario": sc.title}
+    if sc.server == "node":
+        return run_node_scenario(sc, args, graph, work)
+    row = {"scenario": sc.title, "name": sc.name, "server": "sidetag"}
     port = free_port()
     cfg = sidetag_config(port, graph.port, os.path.join(work, sc.name), args.batch_delay_ms)
     # Older builds may not know the ga4 or delivery sections yet: fall back to what they accept.
     for ga4, delivery in ((True, True), (False, True), (False, False)):
         cfg = sidetag_config(port, graph.port, os.path.join(work, sc.name), args.batch_delay_ms, with_ga4=ga4,
-                             with_delivery=delivery)
+                             with_delivery=delivery, durability=args.durability, log_level=args.log_level)
         st = Sidetag(binary, cfg, work, sc.name, args.server_cpu)
         ok, msg = st.validate()
         if ok:
@@ -379,7 +500,7 @@ def run_http_scenario(sc, args, binary, graph, work):
     else:
         row["skip"] = "config rejected: " + msg.replace("\n", " ")[:200]
         return row
-    row["durability"] = "disk" if delivery else "n/a"
+    row["durability"] = args.durability if delivery else "n/a"
     st.start()
     try:
         row["startup_ms"] = st.startup_ms
@@ -393,20 +514,7 @@ def run_http_scenario(sc, args, binary, graph, work):
         run_wrk(script, st.port, args.warmup, args.conns, args.client_cpu, extra_env=sc.events_env)
         pid = st.proc.pid
         # taskset execs sidetag in place, so the Popen pid is sidetag's pid.
-        m0, c0 = st.metrics(), cpu_seconds(pid)
-        log(f"{sc.name}: closed loop {args.duration}s, {args.conns} connections")
-        closed = run_wrk(script, st.port, args.duration, args.conns, args.client_cpu, extra_env=sc.events_env)
-        c1 = cpu_seconds(pid)
-        m1 = st.metrics()
-        epr = closed["events_per_request"]
-        row.update(rps=closed["rps"], events_s=closed["rps"] * epr, epr=epr, errors=closed["errors"],
-                   client_bound=closed["client_bound"], wrk_util=closed["wrk_util"])
-        accepted = closed["requests"] * epr
-        row["cpu_us_per_event"] = (c1 - c0) / accepted * 1e6 if accepted else None
-        row["cpu_util"] = (c1 - c0) / (closed["duration_us"] / 1e6)
-        row["cpu_us_per_req"] = (c1 - c0) / closed["requests"] * 1e6 if closed["requests"] else None
-        row["closed_p50_ms"] = closed["p50_us"] / 1000
-        row["closed_p99_ms"] = closed["p99_us"] / 1000
+        closed = measure_closed_loop(row, sc, script, st.port, pid, args)
         rate = max(1, int(closed["rps"] * args.load_fraction))
         log(f"{sc.name}: fixed rate {rate} req/s for {args.duration}s")
         m2 = st.metrics()
@@ -432,6 +540,31 @@ def run_http_scenario(sc, args, binary, graph, work):
     finally:
         st.stop()
     # The ceiling, same script and connections, same core.
+    measure_ceiling(row, sc, script, args, work)
+    return row
+
+
+def measure_closed_loop(row, sc, script, port, pid, args):
+    """The closed-loop run (maximum rate) and the server's CPU over it: fills the rate and CPU columns of row."""
+    c0, k0 = cpu_seconds(pid), sys_seconds(pid)
+    log(f"{sc.name}: closed loop {args.duration}s, {args.conns} connections")
+    closed = run_wrk(script, port, args.duration, args.conns, args.client_cpu, extra_env=sc.events_env)
+    c1, k1 = cpu_seconds(pid), sys_seconds(pid)
+    epr = closed["events_per_request"]
+    row.update(rps=closed["rps"], events_s=closed["rps"] * epr, epr=epr, errors=closed["errors"],
+               client_bound=closed["client_bound"], wrk_util=closed["wrk_util"])
+    accepted = closed["requests"] * epr
+    row["cpu_us_per_event"] = (c1 - c0) / accepted * 1e6 if accepted else None
+    row["cpu_util"] = (c1 - c0) / (closed["duration_us"] / 1e6)
+    row["cpu_us_per_req"] = (c1 - c0) / closed["requests"] * 1e6 if closed["requests"] else None
+    row["kernel_share"] = (k1 - k0) / (c1 - c0) if c1 > c0 else None
+    row["closed_p50_ms"] = closed["p50_us"] / 1000
+    row["closed_p99_ms"] = closed["p99_us"] / 1000
+    return closed
+
+
+def measure_ceiling(row, sc, script, args, work):
+    """nginx answering 204 on the same core, driven by the same wrk script: the ceiling the row is compared with."""
     ng = ceiling(work + "/ceil-" + sc.name, args.server_cpu)
     try:
         log(f"{sc.name}: nginx 204 ceiling, closed loop {args.duration}s")
@@ -450,7 +583,94 @@ def run_http_scenario(sc, args, binary, graph, work):
             row["cpu_ratio"] = row["nginx_cpu_us_per_req"] / row["cpu_us_per_req"]
     finally:
         ng.stop()
+
+
+def run_node_scenario(sc, args, graph, work):
+    """The same measurements as run_http_scenario, against the reference forwarder on Meta's Node SDK. Events
+    that reached the fake Graph API are counted with its stub_status (one Graph request per incoming request)."""
+    server_env = dict(sc.server_env)
+    if server_env.get("BATCH_MAX_DELAY_MS") == "-1":
+        server_env["BATCH_MAX_DELAY_MS"] = str(args.batch_delay_ms)  # the same max_delay_ms as sidetag's batches
+    batched = int(server_env.get("BATCH_MAX_DELAY_MS", "0")) > 0
+    row = {"scenario": sc.title, "name": sc.name, "server": "node", "batched": batched,
+           "durability": ("none (answers 200 at once, batches queued in memory)" if batched
+                          else "none (answers after Graph's 2xx)")}
+    ok, msg = prepare_node_forwarder()
+    if not ok:
+        row["skip"] = msg
+        return row
+    row["versions"] = msg
+    nf = NodeForwarder(graph, sc.name, args.server_cpu, server_env)
+    nf.start()
+    script = os.path.join(HERE, sc.script)
+    try:
+        row["startup_ms"] = nf.startup_ms
+        pid = nf.proc.pid
+        g_start = nf.metrics()
+        log(f"{sc.name}: warm-up {args.warmup}s ({msg})")
+        warm = run_wrk(script, nf.port, args.warmup, args.conns, args.client_cpu, extra_env=sc.events_env)
+        g0 = nf.metrics()
+        closed = measure_closed_loop(row, sc, script, nf.port, pid, args)
+        g1 = nf.metrics()
+        epr = closed["events_per_request"]
+        row["closed_graph_requests"] = NodeForwarder.delta(g0, g1, "graph_requests")
+        rate = max(1, int(closed["rps"] * args.load_fraction))
+        log(f"{sc.name}: fixed rate {rate} req/s for {args.duration}s")
+        fixed = run_wrk(script, nf.port, args.duration, args.paced_conns, args.client_cpu, rate=rate,
+                        extra_env=sc.events_env)
+        time.sleep(0.5 + (args.batch_delay_ms / 1000 + 0.5 if batched else 0))  # let the last batch go out
+        g3 = nf.metrics()
+        row.update(fixed_rate=rate, fixed_achieved=fixed["rps"], p50_ms=fixed["p50_us"] / 1000,
+                   p99_ms=fixed["p99_us"] / 1000, p999_ms=fixed["p999_us"] / 1000, fixed_errors=fixed["errors"])
+        # The forwarder answers after Graph's 2xx: accept -> Meta 2xx is within the response latency.
+        row["e2e_p50_ms"] = row["e2e_p99_ms"] = None
+        graph_requests = NodeForwarder.delta(g_start, g3, "graph_requests")
+        row["batches"] = graph_requests
+        row["conns_opened"] = NodeForwarder.delta(g_start, g3, "graph_accepts")
+        answered = sum(r["requests"] - r["errors"] for r in (warm, closed, fixed))
+        row["received"] = answered * epr
+        if batched:  # the fake's counters give requests, not events: the average batch is an estimate
+            row["delivered"] = None
+            row["avg_batch"] = row["received"] / graph_requests if graph_requests else None
+        else:
+            row["delivered"] = graph_requests * epr if graph_requests is not None else 0
+            row["avg_batch"] = epr if graph_requests else None
+        row["rss_mib"] = proc_status_kib(pid, "VmRSS") / 1024
+        row["hwm_mib"] = proc_status_kib(pid, "VmHWM") / 1024
+        row["log_bytes"] = os.path.getsize(nf.log_path)
+    finally:
+        nf.stop()
+    measure_ceiling(row, sc, script, args, work)
     return row
+
+
+def comparison(rows):
+    """sidetag (capi_json) against the Node SDK forwarder, both measured in this run."""
+    by = {r.get("name"): r for r in rows if "skip" not in r and "rps" in r}
+    st, nd = by.get("capi_json"), by.get("node_sdk_forwarder") or by.get("node_sdk_forwarder_batched")
+    if not st or not nd:
+        return []
+    lines = ["", "sidetag vs the reference forwarder on Meta's Node SDK (same run, same core, same workload: CAPI "
+             f"JSON, 1 event/request; {nd.get('versions', '')}):", ""]
+    lines.append(f"- events/s: sidetag {st['events_s']:.0f} ÷ Node SDK forwarder {nd['events_s']:.0f} = "
+                 f"**{st['events_s'] / nd['events_s']:.2f}×**")
+    if st.get("cpu_us_per_event") and nd.get("cpu_us_per_event"):
+        lines.append(f"- CPU per event: Node SDK forwarder {nd['cpu_us_per_event']:.1f} µs ÷ sidetag "
+                     f"{st['cpu_us_per_event']:.1f} µs = **{nd['cpu_us_per_event'] / st['cpu_us_per_event']:.2f}×** "
+                     "(sidetag's figure includes its info log line per event, the disk spool and the batched Graph "
+                     "client; the forwarder logs nothing per request)")
+    lines.append(f"- p99 at 50 % of each one's own maximum: sidetag {st['p99_ms']:.2f} ms at {st['fixed_achieved']:.0f} "
+                 f"req/s, Node SDK forwarder {nd['p99_ms']:.2f} ms at {nd['fixed_achieved']:.0f} req/s; peak RSS "
+                 f"{st['hwm_mib']:.1f} vs {nd['hwm_mib']:.1f} MiB; start-up {st['startup_ms']:.0f} vs "
+                 f"{nd['startup_ms']:.0f} ms")
+    nb = by.get("node_sdk_forwarder_batched")
+    if nb and nb is not nd and nb.get("cpu_us_per_event") and st.get("cpu_us_per_event"):
+        lines.append(f"- the same forwarder batching (up to 1000 events per Graph request, answering before Graph, "
+                     f"nothing persisted): {nb['events_s']:.0f} events/s, {nb['cpu_us_per_event']:.1f} µs CPU/event; "
+                     f"sidetag events/s ÷ it = **{st['events_s'] / nb['events_s']:.2f}×**, its CPU per event ÷ "
+                     f"sidetag's = **{nb['cpu_us_per_event'] / st['cpu_us_per_event']:.2f}×** (below 1: the batching "
+                     "Node forwarder is the faster one)")
+    return lines
 
 
 def run_csv_scenario(args, binary, graph, work):
@@ -517,24 +737,36 @@ def table(rows, args, binary):
             f"{fmt(r.get('ratio'), '{:.0%}')} | {fmt(r.get('cpu_ratio'), '{:.1%}')} | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} / {r['p999_ms']:.2f} "
             f"({r['fixed_achieved']:.0f}) | {fmt(r['cpu_us_per_event'], '{:.1f}')} | {r['hwm_mib']:.1f} | "
             f"{fmt(r['avg_batch'], '{:.0f}')} | {fmt(r['conns_opened'])} | "
-            f"{fmt(r['e2e_p50_ms'], '{:.0f}')} / {fmt(r['e2e_p99_ms'], '{:.0f}')} | {r['startup_ms']:.0f} |")
+            + (f"≤ response latency |" if r.get("server") == "node" else
+               f"{fmt(r['e2e_p50_ms'], '{:.0f}')} / {fmt(r['e2e_p99_ms'], '{:.0f}')} |")
+            + f" {r['startup_ms']:.0f} |")
         if r["errors"] or r["fixed_errors"]:
             notes.append(f"{r['scenario']}: {r['errors']} errors in the closed loop, {r['fixed_errors']} at fixed rate "
                          "(non-2xx, timeouts or socket errors; see bench/results/sidetag-*.log)")
-        if r["delivered"] < r["received"]:
+        if r["delivered"] is not None and r["delivered"] < r["received"]:
             notes.append(f"{r['scenario']}: {r['delivered']:.0f} of {r['received']:.0f} accepted events delivered to "
                          "the fake Graph API by the end of the run")
         if r.get("client_bound") or r.get("nginx_client_bound"):
             notes.append(f"{r['scenario']}: wrk used > 90% of its core "
-                         f"({'sidetag run' if r.get('client_bound') else 'nginx run'}): that rate is a lower bound")
-        notes.append(f"{r['scenario']}: sidetag core {r['cpu_util']:.0%} busy in the closed loop (nginx worker "
-                     f"{r.get('nginx_cpu_util', 0):.0%}; CPU per request: sidetag {fmt(r.get('cpu_us_per_req'), '{:.1f}')} µs, "
-                     f"nginx {fmt(r.get('nginx_cpu_us_per_req'), '{:.1f}')} µs); wrk's core {r['wrk_util']:.0%} / "
+                         f"({r.get('server', 'sidetag') + ' run' if r.get('client_bound') else 'nginx run'}): that rate is a lower bound")
+        who = "node forwarder" if r.get("server") == "node" else "sidetag"
+        if r.get("server") == "node":
+            how = (f"batches (up to 1000 events or {args.batch_delay_ms} ms), the client answered before Graph"
+                   if r.get("batched") else "one Graph request per incoming request")
+            notes.append(f"{r['scenario']}: {r.get('versions', '')}; {how} "
+                         f"({fmt(r.get('closed_graph_requests'))} Graph requests reached the fake Graph API in the "
+                         f"closed loop, for {r['rps'] * args.duration:.0f} requests answered); keep-alive on the SDK's "
+                         f"outgoing connections (axios defaults); log in bench/results/{r['name']}.log")
+        notes.append(f"{r['scenario']}: {who} core {r['cpu_util']:.0%} busy in the closed loop (nginx worker "
+                     f"{r.get('nginx_cpu_util', 0):.0%}; CPU per request: {who} {fmt(r.get('cpu_us_per_req'), '{:.1f}')} µs, "
+                     f"nginx {fmt(r.get('nginx_cpu_us_per_req'), '{:.1f}')} µs; {who}'s kernel share "
+                     f"{fmt(r.get('kernel_share'), '{:.0%}')}); wrk's core {r['wrk_util']:.0%} / "
                      f"{r.get('nginx_wrk_util', 0):.0%} busy; closed-loop p50/p99 {r['closed_p50_ms']:.2f}/"
                      f"{r['closed_p99_ms']:.2f} ms; RSS at the end {r['rss_mib']:.1f} MiB; "
-                     f"{r['received']:.0f} events accepted, {r['delivered']:.0f} delivered in {r['batches']:.0f} "
+                     f"{r['received']:.0f} events accepted, {fmt(r['delivered'], none='?')} delivered in {fmt(r['batches'])} "
                      f"batches; log {r['log_bytes'] / max(r['received'], 1):.0f} bytes/event; "
                      f"delivery.durability {r.get('durability', 'n/a')}")
+    lines += comparison(rows)
     if notes:
         lines += ["", "Notes:"] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
@@ -552,7 +784,12 @@ def main():
     ap.add_argument("--server-cpu", type=int, default=0)
     ap.add_argument("--client-cpu", type=int, default=1)
     ap.add_argument("--csv-rows", type=int, default=100000)
-    ap.add_argument("--only", default="", help="comma-separated scenario names")
+    ap.add_argument("--durability", choices=["disk", "memory"], default="disk",
+                    help="sidetag's delivery.durability (disk: the production default)")
+    ap.add_argument("--log-level", choices=["debug", "info", "warn"], default="info",
+                    help="sidetag's logging.level (info: one line per event, the production default)")
+    ap.add_argument("--only", default="", help="comma-separated scenario names: capi_json, capi_json_x20, "
+                    "ga4_collect, node_sdk_forwarder, node_sdk_forwarder_batched, csv_send")
     ap.add_argument("--rt", action="store_true",
                     help="run sidetag, nginx and wrk with SCHED_FIFO (chrt -f 10; root) so that other work on a shared "
                          "machine cannot delay them; without it, scheduling delays cap the nginx ceiling")
@@ -581,6 +818,13 @@ def main():
         Scenario("capi_json_x20", "CAPI JSON, 20 events/request", "capi_json/capi.lua",
                  {"BENCH_EVENTS_PER_REQUEST": "20"}),
         Scenario("ga4_collect", "GA4 /g/collect (1.5 hits/request)", "ga4_collect/ga4.lua", probe=probe_ga4),
+        # The reference: a forwarder on Meta's Node SDK (bench/reference_forwarder), same workload and core.
+        Scenario("node_sdk_forwarder", "Node SDK forwarder (reference), CAPI JSON, 1 event/request",
+                 "capi_json/capi.lua", {"BENCH_EVENTS_PER_REQUEST": "1"}, server="node"),
+        # ... and the same forwarder batching like sidetag (max 1000 events, --batch-delay-ms), answering at once.
+        Scenario("node_sdk_forwarder_batched", "Node SDK forwarder, batching (reference), CAPI JSON, 1 event/request",
+                 "capi_json/capi.lua", {"BENCH_EVENTS_PER_REQUEST": "1"}, server="node",
+                 server_env={"BATCH_MAX_DELAY_MS": "-1"}),
     ]
     only = set(filter(None, args.only.split(",")))
     rows = []

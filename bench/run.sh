@@ -3,6 +3,9 @@
 # (also written to bench/results/latest.md). Options go to bench/bench.py, e.g.
 #   bash bench/run.sh --duration 20 --only capi_json,ga4_collect
 # Needs 2+ CPUs: sidetag and the nginx ceiling run on CPU 0, wrk and the fake Graph API on CPU 1.
+# The node_sdk_forwarder scenarios (the reference forwarder on Meta's Node SDK, bench/reference_forwarder) need node
+# and npm (installed by install-deps.sh --bench); bench.py runs `npm ci` there first (SIDETAG_BENCH_SKIP_NPM=1 reuses
+# an existing node_modules) and skips them with a message when node, npm or the npm registry is unavailable.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${SIDETAG_BENCH_BUILD:-$root/build-bench}"

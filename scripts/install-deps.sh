@@ -23,12 +23,12 @@ build_pkgs=(
   build-essential g++ cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.74-dev libboost-system1.74-dev
   nlohmann-json3-dev libssl-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-  libphonenumber-dev libicu-dev libsqlite3-dev libpq-dev
+  libphonenumber-dev libicu-dev libsqlite3-dev libpq-dev libmimalloc-dev
   libgtest-dev libgmock-dev
 )
 runtime_pkgs=(
   ca-certificates libssl3 libspdlog1.10 libfmt9 libyaml-cpp0.7 libphonenumber8 libicu72
-  libsqlite3-0 libpq5 libboost-system1.74.0
+  libsqlite3-0 libpq5 libboost-system1.74.0 libmimalloc2.0
 )
 test_pkgs=( clang-14 libclang-rt-14-dev curl python3 procps )
 bench_pkgs=( wrk nginx-light procps python3 curl valgrind )
@@ -39,6 +39,12 @@ case "$mode" in
   test)    pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench)   pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
 esac
+# bench/reference_forwarder (the forwarder on Meta's Node SDK the benchmark compares against) needs node and npm:
+# Debian's nodejs (18.x) and npm, unless both commands are already there (e.g. NodeSource's nodejs, which bundles
+# npm and conflicts with Debian's npm package).
+if [ "$mode" = bench ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

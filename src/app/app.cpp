@@ -13,6 +13,7 @@
 #include "sidetag/observe/log.hpp"
 #include "sidetag/observe/metrics.hpp"
 #include "sidetag/server/server.hpp"
+#include "sidetag/util/build_info.hpp"
 
 namespace sidetag::app {
 
@@ -126,7 +127,8 @@ int serve(std::shared_ptr<const config::Config> cfg, const std::string& config_p
                              {"dispatch", cfg->meta.dispatch == config::DispatchMode::live ? "live" : "sandbox"},
                              {"durability", spool ? "disk" : "memory"},
                              {"sandbox_file", cfg->meta.dispatch == config::DispatchMode::sandbox ? cfg->meta.sandbox_file : ""},
-                             {"config", config_path}});
+                             {"config", config_path},
+                             {"allocator", util::allocator_name()}});
   observe::flush_logs();
   // The server's drain hook flips readiness before anything else happens.
   std::thread watch([&state, &srv] {

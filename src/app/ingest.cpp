@@ -4,6 +4,7 @@
 #include "sidetag/observe/log.hpp"
 #include "sidetag/observe/metrics.hpp"
 #include "sidetag/util/clock.hpp"
+#include "sidetag/util/json_write.hpp"
 
 namespace sidetag::app {
 
@@ -44,7 +45,7 @@ HttpResponse json_response(int status, const json& body) {
   HttpResponse r;
   r.status = status;
   r.set("Content-Type", "application/json");
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = util::to_json_text(body);
   return r;
 }
 

@@ -1,5 +1,8 @@
 #include "app/observer.hpp"
 
+#include <iterator>
+#include <unordered_map>
+
 #include "sidetag/observe/log.hpp"
 #include "sidetag/observe/metrics.hpp"
 
@@ -15,11 +18,29 @@ std::string event_name_of(const pipeline::Event& ev) {
   return "";
 }
 
+// The counters and histogram of one stage, looked up once per thread: building label text and taking the
+// registry's lock for every stage of every event cost more than the stage being measured.
+struct StageMetrics {
+  observe::Counter* by_outcome[4] = {};
+  observe::Histogram* duration = nullptr;
+};
+
 void count_stage(const pipeline::StageRecord& rec) {
-  observe::metrics()
-      .counter("sidetag_stage_events_total", observe::label("stage", rec.stage) + "," + observe::label("outcome", pipeline::to_string(rec.outcome)))
-      .inc();
-  observe::metrics().histogram("sidetag_stage_duration_seconds", observe::label("stage", rec.stage)).observe(rec.duration_us / 1e6);
+  thread_local std::unordered_map<std::string, StageMetrics> cache;
+  auto [it, fresh] = cache.try_emplace(rec.stage);
+  StageMetrics& m = it->second;
+  if (fresh) {
+    m.duration = &observe::metrics().histogram("sidetag_stage_duration_seconds", observe::label("stage", rec.stage));
+  }
+  const auto o = static_cast<std::size_t>(rec.outcome);
+  observe::Counter* c = o < std::size(m.by_outcome) ? m.by_outcome[o] : nullptr;
+  if (!c) {
+    c = &observe::metrics().counter("sidetag_stage_events_total", observe::label("stage", rec.stage) + "," +
+                                                                     observe::label("outcome", pipeline::to_string(rec.outcome)));
+    if (o < std::size(m.by_outcome)) m.by_outcome[o] = c;
+  }
+  c->inc();
+  m.duration->observe(static_cast<double>(rec.duration_us) / 1e6);
 }
 
 void log_stage(const pipeline::Event& ev, const pipeline::StageRecord& rec) {

@@ -160,9 +160,8 @@ void handle_preflight(const config::Config& cfg, const HttpRequest& req, Respond
   const auto origin = req.header("origin");
   HttpResponse r;
   r.status = 204;
-  auto params = g::parse_query(req.query);
   const config::SiteConfig* site = nullptr;
-  if (auto it = params.find("tid"); it != params.end()) site = site_for_tid(cfg, it->second);
+  if (auto tid = g::query_param(req.query, "tid")) site = site_for_tid(cfg, *tid);
   bool ok = false;
   if (!origin.empty()) {
     ok = site ? g::origin_allowed(origin, site->ga4.allowed_origins, site->domains) : any_site_allows_origin(cfg, origin);
@@ -255,9 +254,8 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
   const bool continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, parent_span);
 
   // The site of the request's shared tid decides the per-request limit; each hit is still routed by its own tid.
-  const auto shared = g::parse_query(req.query);
   const config::SiteConfig* request_site = nullptr;
-  if (auto it = shared.find("tid"); it != shared.end()) request_site = site_for_tid(*cfg, it->second);
+  if (auto tid = g::query_param(req.query, "tid")) request_site = site_for_tid(*cfg, *tid);
   g::HitLimits limits;
   if (request_site) limits.max_events = request_site->ga4.max_events_per_request;
   g::HitBatch batch = g::parse_hits(req.query, req.body, limits);

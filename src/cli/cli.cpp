@@ -12,6 +12,7 @@
 #include "sidetag/delivery/dlq_cli.hpp"
 #include "sidetag/observe/log.hpp"
 #include "sidetag/prep/normalize_cli.hpp"
+#include "sidetag/util/build_info.hpp"
 
 namespace sidetag::cli {
 
@@ -159,7 +160,7 @@ int main(int argc, char** argv) {
   if (cmd == "normalize") return prep::normalize_command(args, std::cout);
   if (cmd == "dlq") return delivery::dlq_command(args);
   if (cmd == "version" || cmd == "--version") {
-    std::cout << "sidetag 0.1.0\n";
+    std::cout << "sidetag 0.1.0\nallocator: " << util::allocator_name() << "\n";
     return 0;
   }
   std::cerr << "sidetag: unknown command '" << cmd << "'\n" << kUsage;

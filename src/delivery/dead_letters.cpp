@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "sidetag/util/json_write.hpp"
+
 namespace sidetag::delivery {
 
 namespace fs = std::filesystem;
@@ -59,7 +61,7 @@ bool write_all(int fd, const std::string& s) {
   return true;
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return util::to_json_text(j); }
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> out;

@@ -1,17 +1,109 @@
 #include "sidetag/observe/log.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
 #include <mutex>
+#include <thread>
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "sidetag/util/clock.hpp"
+#include "sidetag/util/json_write.hpp"
 
 namespace sidetag::observe {
 
 namespace {
+// JSON lines to stdout, buffered. spdlog's stdout sink fflush()es every line and its async logger wakes its thread
+// for every line: on one core that cost ~20 µs per event (bench/README.md). Here a line is written at once when the
+// previous write is 20 ms old (a quiet server's lines appear immediately), and otherwise collected: a burst is
+// written when 64 KiB are pending, when a warning or error arrives, or by the flusher thread 5 ms after the first
+// pending line (one wake-up per write, not per line).
+class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  // Called with the sink's lock held when a line stays pending; must not log.
+  void set_on_pending(std::function<void()> f) {
+    std::lock_guard lock(mutex_);
+    on_pending_ = std::move(f);
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    buf_.append(msg.payload.data(), msg.payload.size());
+    buf_ += '\n';
+    const auto now = std::chrono::steady_clock::now();
+    if (buf_.size() >= 64 * 1024 || msg.level >= spdlog::level::warn || now - last_write_ >= std::chrono::milliseconds(20) ||
+        !on_pending_) {
+      write_out(now);
+    } else if (!armed_) {
+      armed_ = true;
+      on_pending_();
+    }
+  }
+  void flush_() override { write_out(std::chrono::steady_clock::now()); }
+
+ private:
+  void write_out(std::chrono::steady_clock::time_point now) {
+    last_write_ = now;
+    armed_ = false;
+    if (buf_.empty()) return;
+    std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+    std::fflush(stdout);
+    buf_.clear();
+  }
+
+  std::string buf_;
+  std::chrono::steady_clock::time_point last_write_{};
+  bool armed_ = false;
+  std::function<void()> on_pending_;
+};
+
+// Writes a burst's pending lines 5 ms after the sink arms it. Stopped by shutdown_logging().
+class Flusher {
+ public:
+  explicit Flusher(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)), thread_([this] { run(); }) {}
+  ~Flusher() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void arm() {
+    {
+      std::lock_guard lock(mu_);
+      armed_ = true;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stop_ || armed_; });
+      if (stop_) return;
+      cv_.wait_for(lock, std::chrono::milliseconds(5), [this] { return stop_; });
+      armed_ = false;
+      lock.unlock();
+      logger_->flush();
+      lock.lock();
+    }
+  }
+
+  std::shared_ptr<spdlog::logger> logger_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool armed_ = false;
+  std::thread thread_;
+};
+
+std::unique_ptr<Flusher> g_flusher;
 std::atomic<int> g_level{static_cast<int>(Level::info)};
 std::shared_ptr<spdlog::logger> g_logger;
 std::mutex g_mu;  // guards g_env and g_secrets pointers
@@ -47,14 +139,11 @@ void init_logging(Level level, const std::string& env) {
   g_level = static_cast<int>(level);
   set_env(env);
   if (!g_logger) {
-    spdlog::init_thread_pool(8192, 1);
-    auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-    g_logger = std::make_shared<spdlog::async_logger>("sidetag", sink, spdlog::thread_pool(),
-                                                      spdlog::async_overflow_policy::block);
-    g_logger->set_pattern("%v");
+    auto sink = std::make_shared<BufferedStdoutSink>();
+    g_logger = std::make_shared<spdlog::logger>("sidetag", sink);
     g_logger->set_level(spdlog::level::trace);
-    g_logger->flush_on(spdlog::level::warn);
-    spdlog::flush_every(std::chrono::seconds(1));
+    g_flusher = std::make_unique<Flusher>(g_logger);
+    sink->set_on_pending([f = g_flusher.get()] { f->arm(); });
   }
 }
 
@@ -98,7 +187,7 @@ void log(Level level, nlohmann::json fields) {
   }
   for (auto& [k, v] : fields.items()) line[k] = std::move(v);
   // 'replace' keeps a line with invalid UTF-8 from throwing: it is logged with U+FFFD instead.
-  std::string text = scrub_secrets(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  std::string text = scrub_secrets(util::to_json_text(line));
   if (g_logger) {
     g_logger->log(level >= Level::warn ? spdlog::level::warn : spdlog::level::info, text);
   } else {
@@ -107,8 +196,8 @@ void log(Level level, nlohmann::json fields) {
 }
 
 void json_escape(std::string& out, std::string_view s) {
-  // nlohmann's serializer does the escaping (and replaces invalid UTF-8); a string node is cheap next to an object.
-  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The same escaping and invalid-UTF-8 replacement as nlohmann's dump(), without a json node per value.
+  util::append_json_string(out, s);
 }
 
 void log_preformatted(Level level, std::string_view fields) {
@@ -141,6 +230,12 @@ void flush_logs() {
 }
 
 void shutdown_logging() {
+  if (g_logger) {
+    for (auto& sink : g_logger->sinks()) {
+      if (auto* b = dynamic_cast<BufferedStdoutSink*>(sink.get())) b->set_on_pending(nullptr);  // writes at once
+    }
+  }
+  g_flusher.reset();
   flush_logs();
   g_logger.reset();
   spdlog::shutdown();

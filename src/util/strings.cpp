@@ -125,25 +125,28 @@ int hex_value(char c) {
 }  // namespace
 
 std::string percent_decode(std::string_view s, bool plus_is_space) {
+  // Copies the runs between escapes in one append each: GA4 hits decode ~40 parameters per event.
   std::string out;
   out.reserve(s.size());
+  std::size_t run = 0;  // start of the pending literal run
   for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
+    const char c = s[i];
     if (c == '%' && i + 2 < s.size()) {
-      int hi = hex_value(s[i + 1]);
-      int lo = hex_value(s[i + 2]);
+      const int hi = hex_value(s[i + 1]);
+      const int lo = hex_value(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
+        out.append(s.data() + run, i - run);
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
-        continue;
+        run = i + 1;
       }
-    }
-    if (c == '+' && plus_is_space) {
+    } else if (c == '+' && plus_is_space) {
+      out.append(s.data() + run, i - run);
       out.push_back(' ');
-    } else {
-      out.push_back(c);
+      run = i + 1;
     }
   }
+  out.append(s.data() + run, s.size() - run);
   return out;
 }
 

@@ -152,7 +152,9 @@ class SkeletonTest(unittest.TestCase):
         st = self.start()
         st.post_events([capi_event(1)])
         wait_for(lambda: self.fake.ok_requests(), timeout=5)
-        time.sleep(0.2)
+        # The fake records the batch before sidetag has read its answer and counted the delivery: wait for the count.
+        delivered = 'sidetag_dispatch_events_total{outcome="delivered"} 1'
+        wait_for(lambda: delivered in st.request("GET", "/metrics")[2], timeout=5)
         status, headers, text = st.request("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertIn("text/plain", headers["Content-Type"])
@@ -284,6 +286,16 @@ class SandboxTest(unittest.TestCase):
             self.assertIn("sandbox: Graph API request recorded", st.logs())
         finally:
             st.cleanup()
+
+
+class VersionCommandTest(unittest.TestCase):
+    def test_default_build_runs_on_mimalloc(self):
+        # The default build links mimalloc; main() checks that malloc() really comes from it (symbol interposition)
+        # instead of assuming so. SIDETAG_EXPECT_ALLOCATOR lets a -DSIDETAG_MIMALLOC=OFF build run this suite.
+        r = subprocess.run([BIN, "version"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        expected = os.environ.get("SIDETAG_EXPECT_ALLOCATOR", "mimalloc 2.")
+        self.assertIn(f"allocator: {expected}", r.stdout)
 
 
 class ValidateCommandTest(unittest.TestCase):

@@ -21,6 +21,7 @@
 #include "sidetag/observe/metrics.hpp"
 #include "sidetag/util/clock.hpp"
 #include "sidetag/util/crypto.hpp"
+#include "sidetag/util/json_write.hpp"
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::destinations::meta {
@@ -138,7 +139,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   void register_item(DispatchItem& item) {
     item.id = ++next_id;
-    if (item.text.empty()) item.text = item.event.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (item.text.empty()) item.text = util::to_json_text(item.event);
     item.bytes = item.text.size();
     pending.fetch_add(1);
     bytes.fetch_add(item.bytes);
@@ -564,8 +565,25 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, DispatcherH
 Dispatcher::~Dispatcher() { stop(); }
 
 std::string Dispatcher::encode_record(const DispatchItem& item) {
-  json j = {{"p", item.pixel_id}, {"t", item.test_event_code}, {"tr", item.trace_id}, {"a", item.accepted_us}, {"e", item.event}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  // The same object as {"a","e","p","t","tr"} dumped by nlohmann (keys in its sorted order), built by concatenation:
+  // the event is already serialized once in item.text, and copying it into a json object to dump it again cost
+  // more than the rest of the dispatch stage.
+  const std::string event_text = item.text.empty() ? util::to_json_text(item.event) : std::string();
+  const std::string& e = item.text.empty() ? event_text : item.text;
+  std::string out;
+  out.reserve(e.size() + item.pixel_id.size() + item.trace_id.size() + item.test_event_code.size() + 64);
+  out += "{\"a\":";
+  out += std::to_string(item.accepted_us);
+  out += ",\"e\":";
+  out += e;
+  out += ",\"p\":";
+  util::append_json_string(out, item.pixel_id);
+  out += ",\"t\":";
+  util::append_json_string(out, item.test_event_code);
+  out += ",\"tr\":";
+  util::append_json_string(out, item.trace_id);
+  out += '}';
+  return out;
 }
 
 bool Dispatcher::decode_record(const std::string& data, DispatchItem& item) {

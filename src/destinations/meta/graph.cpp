@@ -1,6 +1,7 @@
 #include "sidetag/destinations/meta/graph.hpp"
 
 #include "sidetag/util/crypto.hpp"
+#include "sidetag/util/json_write.hpp"
 
 namespace sidetag::destinations::meta {
 
@@ -100,7 +101,7 @@ std::string build_body(const std::vector<const json*>& events, const BatchReques
   }
   if (!req.test_event_code.empty()) body["test_event_code"] = req.test_event_code;
   if (!req.partner_agent.empty()) body["partner_agent"] = req.partner_agent;
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return util::to_json_text(body);
 }
 
 std::string build_body_from_text(const std::vector<const std::string*>& event_texts, const BatchRequest& req) {
@@ -113,7 +114,7 @@ std::string build_body_from_text(const std::vector<const std::string*>& event_te
   }
   if (!req.test_event_code.empty()) envelope["test_event_code"] = req.test_event_code;
   if (!req.partner_agent.empty()) envelope["partner_agent"] = req.partner_agent;
-  const std::string rest = envelope.dump(-1, ' ', false, json::error_handler_t::replace);  // {...} or {}
+  const std::string rest = util::to_json_text(envelope);  // {...} or {}
   std::size_t total = rest.size() + 16;
   for (const auto* t : event_texts) total += t->size() + 1;
   std::string out;

@@ -43,30 +43,47 @@ bool is_tilde_structured_key(std::string_view k) {
 std::string form_decode(std::string_view s) { return util::percent_decode(s, true); }
 
 namespace {
+// Calls f(raw_key, raw_value) for each non-empty "key[=value]" segment with a non-empty raw key, in wire order.
 template <typename F>
-void for_each_decoded(std::string_view query, F&& f) {
+void for_each_raw(std::string_view query, F&& f) {
   std::size_t start = 0;
   while (start <= query.size()) {
     std::size_t amp = query.find('&', start);
     if (amp == std::string_view::npos) amp = query.size();
     std::string_view seg = query.substr(start, amp - start);
     start = amp + 1;
-    if (seg.empty()) continue;
     std::size_t eq = seg.find('=');
     std::string_view rk = eq == std::string_view::npos ? seg : seg.substr(0, eq);
-    std::string_view rv = eq == std::string_view::npos ? std::string_view{} : seg.substr(eq + 1);
     if (rk.empty()) continue;
+    f(rk, eq == std::string_view::npos ? std::string_view{} : seg.substr(eq + 1));
+  }
+}
+
+template <typename F>
+void for_each_decoded(std::string_view query, F&& f) {
+  for_each_raw(query, [&](std::string_view rk, std::string_view rv) {
     std::string key = form_decode(rk);
-    if (key.empty()) continue;
+    if (key.empty()) return;
     std::string value = is_tilde_structured_key(key) ? std::string(rv) : form_decode(rv);
     f(std::move(key), std::move(value));
-  }
+  });
 }
 }  // namespace
 
 Params parse_query(std::string_view query) {
   Params out;
   for_each_decoded(query, [&](std::string&& k, std::string&& v) { out.insert_or_assign(std::move(k), std::move(v)); });
+  return out;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view decoded_key) {
+  std::optional<std::string> out;
+  for_each_raw(query, [&](std::string_view rk, std::string_view rv) {
+    // Decode the key only when it could be an encoded form of the wanted one.
+    const bool plain = rk.find_first_of("%+") == std::string_view::npos;
+    if (plain ? rk != decoded_key : form_decode(rk) != decoded_key) return;
+    out = is_tilde_structured_key(decoded_key) ? std::string(rv) : form_decode(rv);
+  });
   return out;
 }
 

@@ -375,6 +375,22 @@ TEST(SpoolRecordCodec, NeverStoresTheAccessToken) {
   EXPECT_FALSE(Dispatcher::decode_record("not json", back));
 }
 
+TEST(SpoolRecordCodec, ConcatenatedRecordIsTheSameJsonAsTheObjectDump) {
+  using sidetag::destinations::meta::DispatchItem;
+  using sidetag::destinations::meta::Dispatcher;
+  DispatchItem item;
+  item.pixel_id = "12\"3";
+  item.test_event_code = "";
+  item.trace_id = "t\xc3\xa9\n";
+  item.accepted_us = -7;
+  item.event = {{"event_name", "Purchase"}, {"custom_data", {{"value", 1.5}, {"currency", "EUR"}}}};
+  const nlohmann::json expected = {{"p", item.pixel_id}, {"t", item.test_event_code}, {"tr", item.trace_id},
+                                   {"a", item.accepted_us}, {"e", item.event}};
+  EXPECT_EQ(Dispatcher::encode_record(item), expected.dump());
+  item.text = item.event.dump();  // as the dispatcher sets it: the event serialized once
+  EXPECT_EQ(Dispatcher::encode_record(item), expected.dump());
+}
+
 TEST(CommitGroup, AnswersOnceAfterEveryCommitEvenWhenSomeCommitBeforeTheSeal) {
   using sidetag::destinations::meta::CommitGroup;
   CommitGroup g;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -149,7 +150,7 @@ bool to_number(const nlohmann::json& v, double& out);
 
 // Reads a value by event-data key: the flat key first ("x-fb-ud-em"), then a dotted path into nested objects
 // ("user_data.address.city"). Returns nullptr when absent.
-const nlohmann::json* lookup(const nlohmann::json& data, const std::string& key);
+const nlohmann::json* lookup(const nlohmann::json& data, std::string_view key);
 
 // event_time in seconds from seconds, milliseconds, numeric strings or ISO 8601 text; false when unreadable.
 bool to_unix_seconds(const nlohmann::json& v, std::int64_t& out);

@@ -1,6 +1,7 @@
 #pragma once
 // application/x-www-form-urlencoded parsing for GA4 /g/collect hits (ga4-collect.md §2). Pure, no Asio.
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,10 @@ bool is_tilde_structured_key(std::string_view decoded_key);
 // Parses one query string / body line. Empty segments ("a=1&&b=2") are skipped; a pair with an empty key
 // ("=x") is skipped. Invalid %xx sequences are kept literally. Last duplicate wins.
 Params parse_query(std::string_view query);
+
+// One parameter's value with parse_query's rules (last duplicate wins), without decoding the others: the route
+// needs the shared `tid` before parsing the hits. Empty optional when absent.
+std::optional<std::string> query_param(std::string_view query, std::string_view decoded_key);
 
 // Ordered variant (wire order, duplicates kept, same decoding rules as parse_query).
 std::vector<std::pair<std::string, std::string>> parse_query_pairs(std::string_view query);

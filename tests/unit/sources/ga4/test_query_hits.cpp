@@ -23,6 +23,20 @@ TEST(Ga4Query, DecodingRules) {
   EXPECT_EQ(parse_query("a=1+%2B1").at("a"), "1 +1");
 }
 
+TEST(Ga4Query, OneParamMatchesTheFullParse) {
+  for (const char* q : {"a=1+2&b=%41%42&c=%zz%4&d&e=&a=last&=novalue&&f%2Eg=h", "tid=G-1&t%69d=G-2", "t+d=x&em=a%40b~c",
+                        "pr1=id1~nmA+B&tid", "", "&&&", "%74id=enc"}) {
+    const auto all = parse_query(q);
+    for (const char* k : {"a", "b", "c", "d", "e", "f.g", "tid", "t d", "em", "pr1", "missing"}) {
+      const auto one = query_param(q, k);
+      const auto it = all.find(k);
+      ASSERT_EQ(one.has_value(), it != all.end()) << q << " " << k;
+      if (one) EXPECT_EQ(*one, it->second) << q << " " << k;
+    }
+  }
+  EXPECT_EQ(query_param("tid=G-1&t%69d=G-2", "tid"), "G-2");
+}
+
 TEST(Ga4Query, TildeKeysKeepRawValue) {
   EXPECT_TRUE(is_tilde_structured_key("em"));
   EXPECT_TRUE(is_tilde_structured_key("pr1"));
