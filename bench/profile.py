@@ -26,6 +26,9 @@ GROUPS = [
     ("server I/O thread total (Server::run)", r"^sidetag::server::Server::run\("),
     ("other threads (dispatcher / Graph client io_context)", r"^0x00000000000d44a3$"),
     ("request handler total (handle_capi_json)", r"^sidetag::app::\(anonymous namespace\)::handle_capi_json\("),
+    ("request handler total (handle_ga4_collect)", r"^sidetag::app::handle_ga4_collect\("),
+    ("  ga4::parse_hits (query + body lines)", r"^sidetag::sources::ga4::parse_hits\("),
+    ("  ga4::to_event_data (parameters -> event data)", r"^sidetag::sources::ga4::to_event_data\("),
     ("  capi_json::parse (UTF-8 check, depth scan, DOM parse, conversion)", r"^sidetag::sources::capi_json::parse\("),
     ("    of which nlohmann DOM parse", r"^nlohmann::json_abi_v3_11_2::detail::parser<.*>::parse\(bool"),
     ("  pipeline Runner::run (all stages + observers)", r"^sidetag::pipeline::Runner::run\("),
@@ -38,12 +41,15 @@ GROUPS = [
     ("    observers: per-stage metrics + per-event log line", r"^sidetag::app::PipelineObserver::(on_event_done|on_stage)\("),
     ("  response JSON (json_response)", r"^sidetag::app::\(anonymous namespace\)::json_response\("),
     ("logging, all lines (observe::log)", r"^sidetag::observe::log\("),
-    ("JSON serialisation, all callers (top-level dump())", r"^nlohmann::json_abi_v3_11_2::basic_json<.*>::dump\("),
+    ("JSON serialisation, all callers (nlohmann dump())", r"^nlohmann::json_abi_v3_11_2::basic_json<.*>::dump\("),
+    ("JSON serialisation, all callers (util::json_write)", r"^sidetag::util::(append_json|to_json_text|append_json_string)\("),
     ("Meta dispatcher: enqueue", r"^sidetag::destinations::meta::Dispatcher::Impl::enqueue\("),
     ("Meta dispatcher: send (build_body, Graph request)", r"^sidetag::destinations::meta::Dispatcher::Impl::send\("),
     ("  build_body (batch JSON)", r"^sidetag::destinations::meta::build_body\("),
     ("HTTP request parsing (Beast basic_parser::put)", r"^boost::beast::http::basic_parser<true>::put\("),
     ("malloc + free + realloc (all callers)", r"^(malloc|free|realloc)$"),
+    ("  + operator new/delete (mimalloc's own; with glibc they call malloc: overlaps)",
+     r"^operator (new|delete)(\[\])?\("),
 ]
 
 
