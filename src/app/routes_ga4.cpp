@@ -426,12 +426,21 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
     }
   }
 
-  // 3. The Meta pipeline, one event per hit.
+  // 3. The Meta pipeline, one event per hit. Over the global byte budget (Meta unreachable for long) the browser
+  // still gets its 204 and the passthrough still runs, but the hits' Meta events are refused, each with a logged
+  // reason and counted like a server-to-server refusal, instead of growing the queue without limit.
+  const bool over_budget =
+      state.dispatcher && state.dispatcher->queued_bytes() + req.body.size() > cfg->delivery.max_queue_bytes;
   PipelineObserver observer;
   for (auto& pe : events) {
     auto& ev = pe.ev;
     observe_ingest(ev);
     observer.on_stage(ev, pe.consent);
+    if (over_budget && !ev.stopped) {
+      ev.stopped = true;
+      ev.stop_stage = "backpressure";
+      ev.stop_reason = "delivery queue full (delivery.max_queue_bytes): not accepted for Meta";
+    }
     pipeline::StageContext ctx;
     ctx.config = cfg;
     ctx.site = pe.site;

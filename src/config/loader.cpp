@@ -10,6 +10,7 @@
 #include "config/sections.hpp"
 #include "config/yaml_tree.hpp"
 #include "sidetag/config/config.hpp"
+#include "sidetag/sources/ga4/client_ip.hpp"
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::config {
@@ -169,6 +170,15 @@ void read_server(MapReader r, ServerConfig& s, std::vector<std::string>& errors)
   r.integer("max_connections", s.max_connections, 1, 1'000'000);
   r.integer("shutdown_grace_s", s.shutdown_grace_s, 0, 3600);
   r.str_list("trusted_proxies", s.trusted_proxies);
+  // A typo here would silently trust nobody (or, worse, be fixed by trusting everything): name the bad entry.
+  if (const Node* tp = r.child("trusted_proxies")) {
+    for (std::size_t i = 0; i < s.trusted_proxies.size(); ++i) {
+      if (sources::ga4::parse_cidr(s.trusted_proxies[i])) continue;
+      const Node* at = tp->kind == Node::Kind::seq && i < tp->seq.size() ? &tp->seq[i] : tp;
+      r.error("trusted_proxies", at, "'" + s.trusted_proxies[i] +
+                                         "' is not an IP address or CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32)");
+    }
+  }
   r.integer("trusted_proxy_hops", s.trusted_proxy_hops, 0, 16);
   r.str("client_ip_header", s.client_ip_header);
   if (const Node* tn = r.child("tls")) {

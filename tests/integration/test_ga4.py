@@ -352,6 +352,36 @@ class Ga4Test(unittest.TestCase):
         counted = wait_for(lambda: self.metric("sidetag_ga4_passthrough_total", ['upstream="google"', 'result="ok"']) >= 2)
         self.assertTrue(counted, self.metric("sidetag_ga4_passthrough_total", ['upstream="google"', 'result="ok"']))
 
+    def test_over_the_queue_budget_hits_still_get_204_but_their_meta_events_are_refused_and_counted(self):
+        self.graph.configure(tokens=["EAAsomeOtherToken"])  # the configured token is invalid: the pixel pauses
+        cfg = ga4_config(f"http://127.0.0.1:{self.graph.port}", self.ga4.url, self.sgtm.url, tids_of(self.samples))
+        cfg = cfg.replace("delivery:\n", "delivery:\n  max_queue_bytes: 1048576\n", 1)
+        self.st = st = Sidetag(cfg, name="ga4").start()
+        def queued():
+            _, _, raw = raw_request(st.port, "GET", "/metrics")
+            for line in raw.decode().splitlines():
+                if line.startswith("sidetag_dispatch_queue_bytes "):
+                    return float(line.split()[1])
+            return 0.0
+        sent = 0
+        while queued() <= 1048576 and sent < 60:
+            lines = "\n".join(f"en=page_view&ep.event_id=fill-{sent}-{i}&dl=https%3A%2F%2Fshop.example%2F{i}"
+                              for i in range(100))
+            status, _, _ = self.hit(f"/g/collect?v=2&tid={TID}&cid=13.{int(time.time())}&gcs=G111", lines)
+            self.assertEqual(status, 204)
+            sent += 1
+        self.assertGreater(queued(), 1048576, "the paused pixel's queue never reached the budget")
+        before = self.metric("sidetag_events_rejected_total", ['source="ga4"', 'reason="backpressure"'])
+        status, _, _ = self.hit(f"/g/collect?v=2&tid={TID}&cid=13.{int(time.time())}&gcs=G111&en=purchase"
+                                f"&ep.event_id=over-budget&dl=https%3A%2F%2Fshop.example%2F")
+        self.assertEqual(status, 204, "the browser is answered as always")
+        self.assertEqual(self.metric("sidetag_events_rejected_total", ['source="ga4"', 'reason="backpressure"']),
+                         before + 1)
+        line = wait_for(lambda: [l for l in self.summaries() if l.get("stage") == "backpressure"])
+        self.assertTrue(line, "the refusal is logged")
+        self.assertIn("delivery.max_queue_bytes", line[0]["reason"])
+        self.assertEqual(line[0]["outcome"], "stopped")
+
     def test_upstream_failure_is_counted_and_never_blocks_meta(self):
         st = self.start()
         self.ga4.configure(status=500, delay_s=0.5)

@@ -118,6 +118,21 @@ TEST_F(ConfigTest, WrongTypesAndRanges) {
   EXPECT_TRUE(has_error(r, "meta.dispatch (line 4): must be one of: live, sandbox (got 'maybe')")) << all(r);
 }
 
+TEST_F(ConfigTest, TrustedProxiesMustBeAddressesOrRanges) {
+  std::string text = kBase;
+  text.replace(text.find("  port: 9000"), 12, "  port: 9000\n  trusted_proxies:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n"
+                                              "    - ::1\n    - proxy.internal");
+  auto r = load(text);
+  EXPECT_TRUE(has_error(r, "server.trusted_proxies (line 5): '10.0.0.0/33' is not an IP address or CIDR range")) << all(r);
+  EXPECT_TRUE(has_error(r, "server.trusted_proxies (line 7): 'proxy.internal' is not an IP address or CIDR range"))
+      << all(r);
+  EXPECT_EQ(r.errors.size(), 2u) << all(r);
+  text = kBase;
+  text.replace(text.find("  port: 9000"), 12, "  port: 9000\n  trusted_proxies: [10.0.0.0/8, \"2001:db8::/32\", 127.0.0.1]");
+  r = load(text);
+  EXPECT_TRUE(r.errors.empty()) << all(r);
+}
+
 TEST_F(ConfigTest, InterpolationDefaultsAndMissingVariables) {
   g_env.clear();
   auto r = load(kBase, "dev");
