@@ -267,6 +267,7 @@ class AssembleStage final : public pipeline::Stage {
 
   pipeline::StageResult run(pipeline::Event& ev, const pipeline::StageContext& ctx) override {
     const json& d = ev.data;
+    const LookupScope lookups(d);  // ev.data is only read here
     const config::MetaSiteConfig* site = ctx.site ? &ctx.site->meta : nullptr;
     json out = json::object();
     // Not trimmed: a name with surrounding spaces is a tagging bug that validate reports.

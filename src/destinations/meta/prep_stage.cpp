@@ -25,6 +25,7 @@ class PrepStage final : public pipeline::Stage {
   std::string_view name() const override { return "prep"; }
 
   pipeline::StageResult run(pipeline::Event& ev, const pipeline::StageContext& ctx) override {
+    const LookupScope lookups(ev.data);  // ev.data is only read here
     const config::MetaSiteConfig* site = ctx.site ? &ctx.site->meta : nullptr;
     prep::NormalizeOptions opt;
     if (ctx.site) opt.region = ctx.site->default_region;

@@ -103,6 +103,27 @@ TEST(Lookup, FlatThenNested) {
   EXPECT_EQ(lookup(d, "nope"), nullptr);
 }
 
+TEST(Lookup, ScopeFilterNeverHidesAKey) {
+  // Every key of a realistic event (and absent ones) must be found the same way with and without the filter.
+  json d = {{"user_data.x", 1}, {"user_data", {{"address", {{"city", "Paris"}}}, {"email", "a@b.co"}}},
+            {"x-fb-ud-em", "e"}, {"x-fb-ck-fbp", "fb.1.2.3"}, {"client_id", "1.2"}, {"items", json::array()},
+            {"value", 12.5}, {"nothing", nullptr}};
+  for (int i = 0; i < 300; ++i) d["x-ga-param_" + std::to_string(i)] = i;  // enough keys for filter collisions
+  std::vector<std::string> keys = {"user_data.x", "user_data.address.city", "user_data.email", "user_data.phone",
+                                   "user_data", "x-fb-ud-em", "x-fb-ud-ph", "x-fb-ck-fbp", "client_id", "items",
+                                   "value", "nothing", "nope", "nope.deeper", "", ".", "user_data.", "x-ga-param_7"};
+  for (int i = 0; i < 600; ++i) keys.push_back("x-ga-param_" + std::to_string(i));
+  std::vector<const json*> without;
+  for (const auto& k : keys) without.push_back(lookup(d, k));
+  {
+    const LookupScope scope(d);
+    for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(lookup(d, keys[i]), without[i]) << keys[i];
+    const json other = {{"nope", 1}};
+    EXPECT_EQ(*lookup(other, "nope"), 1) << "the filter is only for the object it was built from";
+  }
+  EXPECT_EQ(*lookup(d, "x-ga-param_7"), 7);
+}
+
 TEST_F(Fixture, WebPurchaseBecomesAValidMetaEvent) {
   auto ev = run_all(web_event());
   ASSERT_FALSE(ev.stopped) << ev.stop_reason;
