@@ -410,17 +410,47 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
     events.push_back(std::move(pe));
   }
 
-  // 1. Answer the browser now: it never waits for Meta or an upstream.
+  // 1. The browser's answer. It never waits for Meta; it waits for an existing sGTM only when that site relays the
+  // container's cookies (FPID minted there, FPLC, ...), at most the passthrough timeout.
   HttpResponse r;
   r.status = 204;
   add_collector_headers(r, origin, origin_ok);
-  for (auto& [name, value] : set_cookies) r.set("Set-Cookie", std::move(value));
+  std::set<std::string> own_cookies;
+  for (auto& [name, value] : set_cookies) {
+    own_cookies.insert(name);
+    r.set("Set-Cookie", std::move(value));
+  }
   count_route("/g/collect", 204);
-  respond(HttpResponse(r));
-
-  // 2. Passthrough, asynchronously (own thread and io_context).
-  if (auto* pt = g_passthrough.load()) {
+  auto* pt = g_passthrough.load();
+  const config::SiteConfig* relay_site = nullptr;
+  if (pt) {
     for (const auto* site : forward_sites) {
+      if (site->ga4.passthrough == config::PassthroughMode::sgtm && site->ga4.relay_sgtm_cookies &&
+          !site->ga4.passthrough_url.empty()) {
+        relay_site = site;
+        break;
+      }
+    }
+  }
+  if (relay_site) {
+    pt->proxy(make_hit_forward(*relay_site, req, peer),
+              [r, respond = std::move(respond), own = std::move(own_cookies)](http::ClientResponse resp) mutable {
+                // Any answer (or none: timeout, overload) ends in the usual 204; only cookies are taken over.
+                for (auto& [k, v] : resp.headers) {
+                  if (!util::iequals(k, "set-cookie")) continue;
+                  const std::string name(util::trim(std::string_view(v).substr(0, v.find('='))));
+                  if (!name.empty() && !own.count(name)) r.set("Set-Cookie", v);
+                }
+                respond(std::move(r));
+              });
+  } else {
+    respond(HttpResponse(r));
+  }
+
+  // 2. Passthrough of the other sites' hits, asynchronously (own thread and io_context).
+  if (pt) {
+    for (const auto* site : forward_sites) {
+      if (site == relay_site) continue;
       if (site->ga4.passthrough == config::PassthroughMode::off || site->ga4.passthrough_url.empty()) continue;
       pt->forward(make_hit_forward(*site, req, peer));
     }

@@ -73,6 +73,10 @@ void read_site_ga4(MapReader& g, Ga4SiteConfig& out, std::vector<std::string>& e
       p.str("google", google);
       p.str("sgtm", sgtm);
       p.integer("timeout_ms", out.passthrough_timeout_ms, 100, 120'000);
+      p.flag("relay_cookies", out.relay_sgtm_cookies);
+      if (p.child("relay_cookies") && sgtm.empty()) {
+        p.error("relay_cookies", p.child("relay_cookies"), "only applies to passthrough to an existing sGTM (sgtm: <url>)");
+      }
       if (!google.empty() && !sgtm.empty()) {
         p.error("sgtm", p.child("sgtm"), "set either google or sgtm, not both");
       } else if (!sgtm.empty()) {

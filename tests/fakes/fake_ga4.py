@@ -11,10 +11,20 @@ and a Set-Cookie (FPID-like), serves GET /gtm.js and /gtag/js with a JavaScript 
 Control endpoints: GET /_fake/requests (JSON list), POST /_fake/reset, POST /_fake/config {"status": 500}.
 """
 import json
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up (sidetag's upstream timeout) is normal here: no traceback for a broken pipe."""
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _FakeBase:
@@ -72,7 +82,7 @@ class _FakeBase:
 
             do_GET = do_POST = do_HEAD = do_PUT = do_OPTIONS = _handle
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd = _QuietServer((host, port), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"

@@ -104,7 +104,7 @@ def ga4_config(graph_url, ga4_url, sgtm_url, fixture_tids, trusted="[127.0.0.1/3
         domains: [legacy.example]
         ga4:
           measurement_ids: [{LEGACY_TID}]
-          passthrough: {{sgtm: {sgtm_url}}}
+          passthrough: {{sgtm: {sgtm_url}, timeout_ms: 1000}}
           fpid: {{enabled: true}}
         meta:
           pixels:
@@ -394,6 +394,31 @@ class Ga4Test(unittest.TestCase):
         self.assertTrue(wait_for(lambda: self.metric("sidetag_ga4_passthrough_total",
                                                      ['upstream="google"', 'result="http_error"']) >= 1, timeout=5))
         self.assertTrue(any(l.get("msg") == "ga4 upstream answered with an error" for l in st.log_lines()))
+
+    def test_sgtm_cookies_are_relayed_to_the_browser_except_the_ones_sidetag_sets(self):
+        st = self.start()
+        hdrs = {"Host": "metrics.legacy.example", "X-Forwarded-For": PUBLIC_IP, "Origin": "https://legacy.example"}
+        hit = (f"/g/collect?v=2&tid={LEGACY_TID}&cid=22.{int(time.time())}&gcs=G111&en=page_view"
+               f"&dl=https%3A%2F%2Flegacy.example%2F%3Ffbclid%3DIwAR1relay")
+        # No FPID yet: the container mints it and the browser gets it (sGTM's own answer), next to sidetag's _fbp/_fbc.
+        status, headers, _ = self.hit(hit, headers=hdrs)
+        self.assertEqual(status, 204)
+        sc = header_values(headers, "Set-Cookie")
+        self.assertIn("FPID=FPID2.2.fromsgtm.1700000000; Path=/; HttpOnly", sc)
+        self.assertTrue(any(c.startswith("_fbp=") for c in sc), sc)
+        self.assertTrue(any(c.startswith("_fbc=") for c in sc), sc)
+        # The browser has an FPID: sidetag refreshes it itself, and the container's FPID is not passed on as well.
+        status, headers, _ = self.hit(hit, headers={**hdrs, "Cookie": "FPID=FPID2.2.abc%3D.1700000000"})
+        sc = [c for c in header_values(headers, "Set-Cookie") if c.startswith("FPID=")]
+        self.assertEqual(len(sc), 1, sc)
+        self.assertTrue(sc[0].startswith("FPID=FPID2.2.abc%3D.1700000000"), sc)
+        # A container that does not answer in time costs the browser at most the timeout, never the 204.
+        self.sgtm.configure(delay_s=3.0)
+        t0 = time.time()
+        status, headers, _ = self.hit(hit, headers=hdrs)
+        self.assertEqual(status, 204)
+        self.assertLess(time.time() - t0, 2.5, "bounded by ga4.passthrough.timeout_ms")
+        self.assertFalse([c for c in header_values(headers, "Set-Cookie") if c.startswith("FPID=")])
 
     def test_sgtm_passthrough_and_reverse_proxy_with_cookies_both_ways(self):
         st = self.start()

@@ -52,6 +52,10 @@ struct Ga4SiteConfig {
   // sgtm: the existing server container's base URL. Tests point this at a fake.
   std::string passthrough_url = "https://www.google-analytics.com";
   int passthrough_timeout_ms = 5000;
+  // sgtm only: wait for the container's answer (at most passthrough_timeout_ms) and pass its Set-Cookie headers to
+  // the browser (FPID minted by sGTM, FPLC, its own cookies), except cookies sidetag sets itself. false: answer the
+  // browser at once; the container's cookies are then lost.
+  bool relay_sgtm_cookies = true;
   // Reverse proxy for paths sidetag does not serve (/gtm.js, /gtag/js, /ns.html, ...). Default: the sGTM URL when
   // passthrough is sgtm, else https://www.googletagmanager.com. "off" disables (404).
   std::string proxy_url;               // resolved by the reader; empty = off

@@ -265,6 +265,7 @@ TEST(Ga4Config, EverythingSet) {
   EXPECT_EQ(g.passthrough, sidetag::config::PassthroughMode::sgtm);
   EXPECT_EQ(g.passthrough_url, "https://old-sgtm.shop.com");
   EXPECT_EQ(g.passthrough_timeout_ms, 2000);
+  EXPECT_TRUE(g.relay_sgtm_cookies) << "an existing sGTM's collect cookies reach the browser by default";
   EXPECT_EQ(g.proxy_url, "https://old-sgtm.shop.com") << "the proxy defaults to the sGTM";
   EXPECT_FALSE(g.generate_fbp);
   EXPECT_EQ(g.cookie_domain, "shop.com");
@@ -282,6 +283,18 @@ TEST(Ga4Config, EverythingSet) {
   r = load("      measurement_ids: [G-ABC123]\n      passthrough: {google: region1}\n");
   ASSERT_TRUE(r.config);
   EXPECT_EQ(r.config->sites[0].ga4.passthrough_url, "https://region1.google-analytics.com");
+}
+
+TEST(Ga4Config, RelayCookiesOnlyWithAnSgtm) {
+  auto r = load("      measurement_ids: [G-ABC123]\n      passthrough: {sgtm: https://old.shop.com, relay_cookies: false}\n");
+  ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0]);
+  EXPECT_FALSE(r.config->sites[0].ga4.relay_sgtm_cookies);
+  r = load("      measurement_ids: [G-ABC123]\n      passthrough: {google: region1, relay_cookies: true}\n");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.errors[0].find("sites.shop.ga4.passthrough.relay_cookies (line 6): only applies to passthrough to an "
+                             "existing sGTM"),
+            std::string::npos)
+      << r.errors[0];
 }
 
 TEST(Ga4Config, ErrorsNameTheKeyAndLine) {
