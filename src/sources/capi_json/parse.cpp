@@ -1,5 +1,6 @@
 #include "sidetag/sources/capi_json/parse.hpp"
 
+#include "sidetag/util/json_read.hpp"
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::sources::capi_json {
@@ -113,18 +114,14 @@ ParseResult parse(std::string_view body, const ParseLimits& limits) {
     r.error = "empty body: expected {\"data\":[...]}";
     return r;
   }
-  if (!util::valid_utf8(body)) {
-    r.error = "body is not valid UTF-8";
-    return r;
-  }
-  if (util::json_nesting_depth(body, limits.max_depth) > limits.max_depth) {
-    r.error = "JSON nested deeper than " + std::to_string(limits.max_depth) + " levels";
-    return r;
-  }
-  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    r.error = "body is not valid JSON";
-    return r;
+  json doc;
+  switch (util::read_json_limited(body, limits.max_depth, doc)) {
+    case util::JsonReadError::none: break;
+    case util::JsonReadError::invalid_utf8: r.error = "body is not valid UTF-8"; return r;
+    case util::JsonReadError::too_deep:
+      r.error = "JSON nested deeper than " + std::to_string(limits.max_depth) + " levels";
+      return r;
+    case util::JsonReadError::invalid_json: r.error = "body is not valid JSON"; return r;
   }
   if (!doc.is_object()) {
     r.error = "expected a JSON object {\"data\":[...]}";

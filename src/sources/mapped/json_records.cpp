@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "sidetag/util/json_read.hpp"
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::sources::mapped {
@@ -9,27 +10,14 @@ namespace sidetag::sources::mapped {
 using nlohmann::json;
 
 bool parse_json_limited(std::string_view text, std::size_t max_depth, json& out, std::string& error) {
-  if (!util::valid_utf8(text)) {
-    error = "invalid UTF-8";
-    return false;
+  std::string message;
+  switch (util::read_json_limited(text, max_depth, out, &message)) {
+    case util::JsonReadError::none: return true;
+    case util::JsonReadError::invalid_utf8: error = "invalid UTF-8"; return false;
+    case util::JsonReadError::too_deep: error = "nesting deeper than " + std::to_string(max_depth); return false;
+    case util::JsonReadError::invalid_json: error = "invalid JSON: " + message; return false;
   }
-  if (util::json_nesting_depth(text, max_depth) > max_depth) {
-    error = "nesting deeper than " + std::to_string(max_depth);
-    return false;
-  }
-  try {
-    out = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    // e.what() looks like "[json.exception.parse_error.101] parse error at line 1, column 3: ..."
-    std::string what = e.what();
-    auto p = what.find("] ");
-    error = "invalid JSON: " + (p == std::string::npos ? what : what.substr(p + 2));
-    return false;
-  } catch (const std::exception& e) {
-    error = std::string("invalid JSON: ") + e.what();
-    return false;
-  }
-  return true;
+  return false;
 }
 
 bool compile_json_pointer(std::string_view text, json::json_pointer& out, std::string& error) {

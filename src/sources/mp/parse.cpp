@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "sidetag/util/json_read.hpp"
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::sources::mp {
@@ -76,16 +77,16 @@ ParseResult parse(std::string_view body, const Limits& limits) {
     r.error = "empty body: expected a Measurement Protocol JSON object";
     return r;
   }
-  if (!util::valid_utf8(body)) {
-    r.error = "body is not valid UTF-8";
-    return r;
+  json doc;
+  switch (util::read_json_limited(body, limits.max_depth, doc)) {
+    case util::JsonReadError::none: break;
+    case util::JsonReadError::invalid_utf8: r.error = "body is not valid UTF-8"; return r;
+    case util::JsonReadError::too_deep:
+      r.error = "JSON nested deeper than " + std::to_string(limits.max_depth) + " levels";
+      return r;
+    case util::JsonReadError::invalid_json: r.error = "body is not a JSON object"; return r;
   }
-  if (util::json_nesting_depth(body, limits.max_depth) > limits.max_depth) {
-    r.error = "JSON nested deeper than " + std::to_string(limits.max_depth) + " levels";
-    return r;
-  }
-  json doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  if (!doc.is_object()) {
     r.error = "body is not a JSON object";
     return r;
   }

@@ -2,8 +2,11 @@
 
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sidetag/util/clock.hpp"
 #include "sidetag/util/crypto.hpp"
+#include "sidetag/util/json_read.hpp"
 #include "sidetag/util/strings.hpp"
 
 using namespace sidetag::util;
@@ -76,3 +79,18 @@ TEST(Strings, TrimSplitLower) {
 }
 
 TEST(Clock, Iso8601) { EXPECT_EQ(iso8601_utc_us(1'700'000'000'123'456), "2023-11-14T22:13:20.123456Z"); }
+
+TEST(JsonRead, ChecksUtf8AndDepthBeforeParsing) {
+  using sidetag::util::JsonReadError;
+  using sidetag::util::read_json_limited;
+  nlohmann::json out;
+  std::string message;
+  EXPECT_EQ(read_json_limited(R"({"a":[1,{"b":"\u00e9"}]})", 3, out, &message), JsonReadError::none);
+  EXPECT_EQ(out["a"][1]["b"], "\xc3\xa9");
+  EXPECT_EQ(read_json_limited("{\"a\":\"\xff\"}", 3, out), JsonReadError::invalid_utf8);
+  EXPECT_EQ(read_json_limited("[[[[1]]]]", 3, out), JsonReadError::too_deep);
+  EXPECT_EQ(read_json_limited("[[[1]]]", 3, out), JsonReadError::none);
+  EXPECT_EQ(read_json_limited("{\"a\":", 3, out, &message), JsonReadError::invalid_json);
+  EXPECT_EQ(message.rfind("parse error at line 1", 0), 0u) << message;  // nlohmann's prefix removed
+  EXPECT_EQ(read_json_limited("", 3, out), JsonReadError::invalid_json);
+}
