@@ -23,12 +23,12 @@ build_pkgs=(
   build-essential g++ cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.74-dev libboost-system1.74-dev
   nlohmann-json3-dev libssl-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-  libphonenumber-dev libicu-dev libsqlite3-dev libpq-dev libmimalloc-dev
+  libphonenumber-dev libicu-dev libsqlite3-dev libpq-dev libmimalloc-dev zlib1g-dev
   libgtest-dev libgmock-dev
 )
 runtime_pkgs=(
   ca-certificates libssl3 libspdlog1.10 libfmt9 libyaml-cpp0.7 libphonenumber8 libicu72
-  libsqlite3-0 libpq5 libboost-system1.74.0 libmimalloc2.0
+  libsqlite3-0 libpq5 libboost-system1.74.0 libmimalloc2.0 zlib1g
 )
 test_pkgs=( clang-14 libclang-rt-14-dev curl python3 procps )
 bench_pkgs=( wrk nginx-light procps python3 curl valgrind )

@@ -14,6 +14,7 @@
 #include "sidetag/observe/metrics.hpp"
 #include "sidetag/server/server.hpp"
 #include "sidetag/util/build_info.hpp"
+#include "sidetag/util/thread_name.hpp"
 
 namespace sidetag::app {
 
@@ -132,6 +133,7 @@ int serve(std::shared_ptr<const config::Config> cfg, const std::string& config_p
   observe::flush_logs();
   // The server's drain hook flips readiness before anything else happens.
   std::thread watch([&state, &srv] {
+    util::name_this_thread("st-readiness");
     while (!srv.draining() && state.listening) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     state.draining = true;
   });

@@ -1,6 +1,8 @@
 #include "sidetag/delivery/spool.hpp"
+#include "sidetag/util/thread_name.hpp"
 
 #include <fcntl.h>
+#include <zlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,15 +31,6 @@ constexpr std::uint32_t kMaxFrame = 64u * 1024 * 1024;
 constexpr char kAppend = 'A';
 constexpr char kAck = 'K';
 
-std::array<std::uint32_t, 256> make_table() {
-  std::array<std::uint32_t, 256> t{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    t[i] = c;
-  }
-  return t;
-}
 
 void put_u32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -108,11 +101,15 @@ void sync_dir(const std::string& dir) {
 }  // namespace
 
 std::uint32_t crc32(const void* data, std::size_t n, std::uint32_t crc) {
-  static const auto table = make_table();
-  const auto* p = static_cast<const unsigned char*>(data);
-  crc = ~crc;
-  for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
+  // zlib's slice-by-8 CRC-32 (the same IEEE polynomial, pre- and post-inverted, so values chain the same way):
+  // a byte-at-a-time table loop was ~5 instructions per byte of every spooled event.
+  while (n > 0) {
+    const auto chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    crc = static_cast<std::uint32_t>(::crc32(crc, static_cast<const Bytef*>(data), chunk));
+    data = static_cast<const unsigned char*>(data) + chunk;
+    n -= chunk;
+  }
+  return crc;
 }
 
 struct Spool::Impl {
@@ -453,7 +450,10 @@ std::unique_ptr<Spool> Spool::open(const SpoolOptions& options, std::vector<Spoo
   impl->st.live_records = impl->live.size();
   impl->st.disk_bytes = impl->disk_bytes();
   impl->st.segments = impl->segments.size();
-  impl->writer = std::thread([i = impl.get()] { i->run(); });
+  impl->writer = std::thread([i = impl.get()] {
+    util::name_this_thread("st-spool");
+    i->run();
+  });
   std::unique_ptr<Spool> s(new Spool());
   s->impl_ = impl;
   return s;

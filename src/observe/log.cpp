@@ -13,6 +13,7 @@
 
 #include "sidetag/util/clock.hpp"
 #include "sidetag/util/json_write.hpp"
+#include "sidetag/util/thread_name.hpp"
 
 namespace sidetag::observe {
 
@@ -64,7 +65,10 @@ class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
 // Writes a burst's pending lines 5 ms after the sink arms it. Stopped by shutdown_logging().
 class Flusher {
  public:
-  explicit Flusher(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)), thread_([this] { run(); }) {}
+  explicit Flusher(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)), thread_([this] {
+    util::name_this_thread("st-log");
+    run();
+  }) {}
   ~Flusher() {
     {
       std::lock_guard lock(mu_);

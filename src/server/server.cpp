@@ -17,6 +17,7 @@
 
 #include "server/session.hpp"
 #include "sidetag/observe/log.hpp"
+#include "sidetag/util/thread_name.hpp"
 
 namespace sidetag::server {
 
@@ -74,7 +75,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (shutdown_started.exchange(true)) return;
     shared->draining = true;
     // The drain blocks (waits for sessions and queues), so it runs on its own thread, never on an io thread.
-    shutdown_thread = std::thread([self = shared_from_this()] { self->drain(); });
+    shutdown_thread = std::thread([self = shared_from_this()] {
+      util::name_this_thread("st-drain");
+      self->drain();
+    });
   }
 
   void drain() {
@@ -147,7 +151,13 @@ int Server::run() {
   impl_->wait_signals();
   impl_->accept();
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->cfg.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 1; i < impl_->cfg.threads; ++i) {
+    threads.emplace_back([this, i] {
+      util::name_this_thread(("st-io-" + std::to_string(i)).c_str());
+      impl_->ioc.run();
+    });
+  }
+  util::name_this_thread("st-io-0");
   impl_->ioc.run();
   for (auto& t : threads) t.join();
   if (impl_->shutdown_thread.joinable()) impl_->shutdown_thread.join();

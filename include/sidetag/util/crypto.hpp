@@ -14,7 +14,9 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 std::string hmac_sha256_raw(std::string_view key, std::string_view message);
 // Lowercase hex of arbitrary bytes.
 std::string to_hex(std::string_view bytes);
-// n random bytes from the OS CSPRNG, as 2n lowercase hex characters (trace ids, generated event ids).
+// Cryptographically random bytes from OpenSSL's DRBG (drawn in 512-byte blocks per thread, each byte used once).
+void random_bytes(unsigned char* out, std::size_t n);
+// n such bytes as 2n lowercase hex characters (trace ids, generated event ids).
 std::string random_hex(std::size_t n_bytes);
 // Constant-time comparison for secrets (API keys, signatures).
 bool constant_time_equal(std::string_view a, std::string_view b);

@@ -8,6 +8,7 @@
 
 #include "sidetag/observe/log.hpp"
 #include "sidetag/observe/metrics.hpp"
+#include "sidetag/util/thread_name.hpp"
 
 namespace sidetag::destinations::ga4 {
 
@@ -39,6 +40,7 @@ Passthrough::Passthrough(PassthroughOptions options) : impl_(std::make_unique<Im
   co.ca_file = opt_.ca_file;
   impl_->client = std::make_unique<http::Client>(impl_->ioc, co);
   impl_->thread = std::thread([this] {
+    util::name_this_thread("st-passthrough");
     try {
       impl_->ioc.run();
     } catch (const std::exception& e) {

@@ -84,6 +84,8 @@ std::vector<std::string> datas(const std::vector<SpoolRecord>& rs) {
 
 TEST(Crc32, KnownVector) {
   EXPECT_EQ(crc32("123456789", 9), 0xCBF43926u);  // the standard check value
+  EXPECT_EQ(crc32("6789", 4, crc32("12345", 5)), 0xCBF43926u);  // records chain the type byte and the payload
+  EXPECT_EQ(crc32("", 0), 0u);
 }
 
 TEST(Spool, AppendsAreDurableWhenToldAndReplayedUnlessAcknowledged) {

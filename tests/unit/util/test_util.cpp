@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,23 @@ TEST(Crypto, RandomHexIsHexAndUnique) {
   EXPECT_EQ(a.size(), 32u);
   EXPECT_TRUE(is_hex(a));
   EXPECT_NE(a, b);
+}
+
+TEST(Crypto, RandomBytesAcrossPoolRefillsNeverRepeat) {
+  // 16-byte draws straddle the per-thread 512-byte pool many times over (and a 1000-byte draw spans two refills):
+  // a refill bug would repeat or zero bytes, which shows up as duplicate ids or zero blocks.
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    auto id = random_hex(16);
+    ASSERT_EQ(id.size(), 32u);
+    ASSERT_NE(id, std::string(32, '0'));
+    ASSERT_TRUE(seen.insert(id).second) << "repeated id after " << i << " draws";
+  }
+  std::vector<unsigned char> big(1000, 0);
+  random_bytes(big.data(), big.size());
+  std::size_t zeros = 0;
+  for (auto b : big) zeros += b == 0;
+  EXPECT_LT(zeros, 40u);  // ~4 expected; 40 would mean a block was never filled
 }
 
 TEST(Crypto, ConstantTimeEqual) {
