@@ -44,6 +44,16 @@ void count_route(const std::string& route, int status) {
   observe::metrics().counter("sidetag_http_requests_total", observe::label("route", route) + ",status=\"" + std::to_string(status) + "\"").inc();
 }
 
+// The counters of every accepted hit, looked up once (the registry lookup builds label text under a lock).
+observe::Counter& collect_204_counter() {
+  static observe::Counter& c = observe::metrics().counter("sidetag_http_requests_total", observe::label("route", "/g/collect") + ",status=\"204\"");
+  return c;
+}
+observe::Counter& ga4_received_counter() {
+  static observe::Counter& c = observe::metrics().counter("sidetag_events_received_total", observe::label("source", "ga4"));
+  return c;
+}
+
 void count_drop(const std::string& reason) {
   observe::metrics().counter("sidetag_ga4_hits_dropped_total", observe::label("reason", reason)).inc();
 }
@@ -420,7 +430,7 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
     own_cookies.insert(name);
     r.set("Set-Cookie", std::move(value));
   }
-  count_route("/g/collect", 204);
+  collect_204_counter().inc();
   auto* pt = g_passthrough.load();
   const config::SiteConfig* relay_site = nullptr;
   if (pt) {
@@ -489,7 +499,7 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
     if (ev.stopped) {
       observe::metrics().counter("sidetag_events_rejected_total", observe::label("source", "ga4") + "," + observe::label("reason", ev.stop_stage)).inc();
     } else {
-      observe::metrics().counter("sidetag_events_received_total", observe::label("source", "ga4")).inc();
+      ga4_received_counter().inc();
     }
   }
   return true;

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <map>
 
 #include "destinations/meta/field_sources.hpp"
 #include "sidetag/config/config.hpp"
@@ -35,13 +36,34 @@ std::string string_at(const json& data, std::initializer_list<const char*> keys)
 }
 
 // Meta's own sGTM client sends custom data as x-fb-cd-<key>: read that first, then the plain key(s).
-const json* cd_source(const json& data, const std::string& key, std::initializer_list<const char*> more = {}) {
-  if (const auto* v = lookup(data, "x-fb-cd-" + key)) return v;
+const json* cd_source(const json& data, std::string_view key, std::initializer_list<const char*> more = {}) {
+  // "x-fb-cd-" + key without a heap string per call (this runs ~15 times per event).
+  char buf[64];
+  constexpr std::string_view kPrefix = "x-fb-cd-";
+  if (kPrefix.size() + key.size() <= sizeof buf) {
+    std::memcpy(buf, kPrefix.data(), kPrefix.size());
+    std::memcpy(buf + kPrefix.size(), key.data(), key.size());
+    if (const auto* v = lookup(data, std::string_view(buf, kPrefix.size() + key.size()))) return v;
+  } else if (const auto* v = lookup(data, std::string(kPrefix) + std::string(key))) {
+    return v;
+  }
   if (const auto* v = lookup(data, key)) return v;
   for (const char* k : more) {
     if (const auto* v = lookup(data, k)) return v;
   }
   return nullptr;
+}
+
+// Looked up once per thread and source: building the label text and taking the registry's lock per event cost more
+// than the increment.
+observe::Counter& shared_event_id_counter(const std::string& source, bool shared) {
+  thread_local std::map<std::pair<std::string, bool>, observe::Counter*> cache;
+  auto& c = cache[{source, shared}];
+  if (!c) {
+    c = &observe::metrics().counter("sidetag_events_shared_event_id_total",
+                                    observe::label("source", source) + "," + observe::label("shared", shared ? "true" : "false"));
+  }
+  return *c;
 }
 
 std::string lower_trim(std::string s) {
@@ -314,12 +336,7 @@ class AssembleStage final : public pipeline::Stage {
     }
     out["event_id"] = event_id;
     // A web event without the id its Pixel copy carries cannot be deduplicated: the share is a metric.
-    if (action_source == "website") {
-      observe::metrics()
-          .counter("sidetag_events_shared_event_id_total",
-                   observe::label("source", ev.trace.source) + "," + observe::label("shared", shared ? "true" : "false"))
-          .inc();
-    }
+    if (action_source == "website") shared_event_id_counter(ev.trace.source, shared).inc();
 
     if (!url.empty()) out["event_source_url"] = url;
     if (auto ref = string_at(d, {"referrer_url", "page_referrer"}); !ref.empty()) out["referrer_url"] = ref;
@@ -363,8 +380,13 @@ class AssembleStage final : public pipeline::Stage {
     json cd = build_custom_data(d, site, ev.trace.notes);
     if (!cd.empty()) out["custom_data"] = std::move(cd);
     add_data_processing_options(d, site, out);
-    for (const char* passthrough : {"app_data", "original_event_data", "attribution_data", "messaging_channel"}) {
-      if (const auto* v = lookup(d, std::string("x-fb-") + passthrough)) out[passthrough] = *v;
+    static constexpr std::pair<std::string_view, const char*> kPassthrough[] = {
+        {"x-fb-app_data", "app_data"},
+        {"x-fb-original_event_data", "original_event_data"},
+        {"x-fb-attribution_data", "attribution_data"},
+        {"x-fb-messaging_channel", "messaging_channel"}};
+    for (const auto& [key, meta_key] : kPassthrough) {
+      if (const auto* v = lookup(d, key)) out[meta_key] = *v;
     }
     ev.payload = std::move(out);
     return pipeline::StageResult::ok(raw_name == mapped ? mapped : raw_name + " -> " + mapped);

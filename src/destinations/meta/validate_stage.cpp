@@ -69,7 +69,9 @@ class ValidateStage final : public pipeline::Stage {
       }
     }
     if (p.contains("opt_out") && !p["opt_out"].is_boolean()) return StageResult::stop("opt_out must be true or false");
-    const json cd = p.value("custom_data", json::object());
+    static const json kNoCustomData = json::object();
+    const auto cd_it = p.find("custom_data");
+    const json& cd = cd_it == p.end() ? kNoCustomData : *cd_it;
     if (!cd.is_object()) return StageResult::stop("custom_data must be an object");
     if (auto r = check_custom_data(cd); !r.empty()) return StageResult::stop(r);
     // Required fields of standard events, whatever name the event arrived with.
