@@ -30,19 +30,20 @@ bool string_or_string_list(const json& v) {
   return true;
 }
 
-bool convert_record(const json& in, json& out, std::string& error) {
+// Moves the values out of `in` (the request's DOM, dropped afterwards): copying them cost a fifth of parsing.
+bool convert_record(json& in, json& out, std::string& error) {
   if (!in.is_object()) {
     error = "event must be a JSON object";
     return false;
   }
   out = json::object();
-  for (const auto& [key, value] : in.items()) {
+  for (auto& [key, value] : in.get_ref<json::object_t&>()) {
     if (key == "user_data") {
       if (!value.is_object()) {
         error = "user_data must be an object";
         return false;
       }
-      for (const auto& [uk, uv] : value.items()) {
+      for (auto& [uk, uv] : value.get_ref<json::object_t&>()) {
         if (uv.is_null()) continue;
         const char* renamed = nullptr;
         for (const auto& r : kUserDataRenames) {
@@ -57,50 +58,50 @@ bool convert_record(const json& in, json& out, std::string& error) {
           error = "user_data." + uk + " must be a string or a list of strings";
           return false;
         }
-        out[renamed ? std::string(renamed) : "x-fb-ud-" + uk] = uv;
+        out[renamed ? std::string(renamed) : "x-fb-ud-" + uk] = std::move(uv);
       }
     } else if (key == "custom_data") {
       if (!value.is_object()) {
         error = "custom_data must be an object";
         return false;
       }
-      out["custom_data"] = value;
+      out["custom_data"] = std::move(value);
     } else if (key == "event_source_url") {
       if (!value.is_string()) {
         error = "event_source_url must be a string";
         return false;
       }
-      out["page_location"] = value;
+      out["page_location"] = std::move(value);
     } else if (key == "referrer_url") {
       if (!value.is_string()) {
         error = "referrer_url must be a string";
         return false;
       }
-      out["page_referrer"] = value;
+      out["page_referrer"] = std::move(value);
     } else if (key == "event_name" || key == "event_id" || key == "action_source") {
       if (!value.is_string()) {
         error = key + " must be a string";
         return false;
       }
-      out[key] = value;
+      out[key] = std::move(value);
     } else if (key == "event_time") {
       if (!value.is_number() && !value.is_string()) {
         error = "event_time must be a number (Unix seconds) or a string";
         return false;
       }
-      out[key] = value;
+      out[key] = std::move(value);
     } else if (key == "opt_out") {
       if (!value.is_boolean()) {
         error = "opt_out must be true or false";
         return false;
       }
-      out[key] = value;
+      out[key] = std::move(value);
     } else if (key == "data_processing_options" || key == "data_processing_options_country" ||
                key == "data_processing_options_state") {
-      out["x-fb-dpo" + key.substr(23)] = value;
+      out["x-fb-dpo" + key.substr(23)] = std::move(value);
     } else {
       // Other CAPI fields (app_data, original_event_data, attribution_data, messaging_channel, ...) travel as is.
-      out["x-fb-" + key] = value;
+      out["x-fb-" + key] = std::move(value);
     }
   }
   return true;
@@ -145,7 +146,7 @@ ParseResult parse(std::string_view body, const ParseLimits& limits) {
   }
   r.records.reserve(data->size());
   std::size_t i = 0;
-  for (const auto& item : *data) {
+  for (auto& item : *data) {
     ParsedRecord rec;
     rec.index = i++;
     rec.ok = convert_record(item, rec.event_data, rec.error);
