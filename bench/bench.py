@@ -483,10 +483,11 @@ def probe_ga4(port):
     return True, ""
 
 
-def run_http_scenario(sc, args, binary, graph, work):
+def run_http_scenario(sc, args, binary, graph, work, baseline=False):
     if sc.server == "node":
         return run_node_scenario(sc, args, graph, work)
-    row = {"scenario": sc.title, "name": sc.name, "server": "sidetag"}
+    row = {"scenario": sc.title + (" -- baseline build" if baseline else ""), "name": sc.name + ("@baseline" if baseline else ""),
+           "server": "sidetag"}
     port = free_port()
     cfg = sidetag_config(port, graph.port, os.path.join(work, sc.name), args.batch_delay_ms)
     # Older builds may not know the ga4 or delivery sections yet: fall back to what they accept.
@@ -542,6 +543,26 @@ def run_http_scenario(sc, args, binary, graph, work):
     # The ceiling, same script and connections, same core.
     measure_ceiling(row, sc, script, args, work)
     return row
+
+
+def baseline_comparison(rows, baseline_bin):
+    """This build against --baseline-bin, scenario by scenario, both measured in this run (interleaved)."""
+    by = {r.get("name"): r for r in rows if "skip" not in r and "cpu_us_per_event" in r}
+    lines = []
+    for name, r in by.items():
+        b = by.get(name + "@baseline")
+        if not b or not r.get("cpu_us_per_event") or not b.get("cpu_us_per_event"):
+            continue
+        if not lines:
+            lines = ["", f"This build vs the baseline build `{os.path.relpath(baseline_bin, ROOT)}` (same run; each "
+                         "scenario ran with both binaries back to back):", ""]
+        lines.append(f"- {r['scenario']}: CPU per event {b['cpu_us_per_event']:.1f} -> {r['cpu_us_per_event']:.1f} µs "
+                     f"(**{b['cpu_us_per_event'] / r['cpu_us_per_event']:.2f}×** less), events/s "
+                     f"{b['events_s']:.0f} -> {r['events_s']:.0f} (**{r['events_s'] / b['events_s']:.2f}×**)"
+                     + (f", by CPU per request vs nginx {b['cpu_ratio']:.1%} -> {r['cpu_ratio']:.1%}"
+                        if r.get("cpu_ratio") and b.get("cpu_ratio") else "")
+                     + (f", p99 at 50 % {b['p99_ms']:.2f} -> {r['p99_ms']:.2f} ms" if "p99_ms" in r and "p99_ms" in b else ""))
+    return lines
 
 
 def measure_closed_loop(row, sc, script, port, pid, args):
@@ -674,7 +695,7 @@ def comparison(rows):
 
 
 def run_csv_scenario(args, binary, graph, work):
-    row = {"scenario": "CSV file via `sidetag send`"}
+    row = {"scenario": "CSV file via `sidetag send`", "name": "csv_send"}
     probe = subprocess.run([binary, "send", "--help"], capture_output=True, text=True)
     text = (probe.stdout + probe.stderr).lower()
     if probe.returncode != 0 or "unknown command" in text or "usage: sidetag send" not in text and "--source" not in text:
@@ -767,6 +788,8 @@ def table(rows, args, binary):
                      f"batches; log {r['log_bytes'] / max(r['received'], 1):.0f} bytes/event; "
                      f"delivery.durability {r.get('durability', 'n/a')}")
     lines += comparison(rows)
+    if args.baseline_bin:
+        lines += baseline_comparison(rows, args.baseline_bin)
     if notes:
         lines += ["", "Notes:"] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
@@ -790,6 +813,9 @@ def main():
                     help="sidetag's logging.level (info: one line per event, the production default)")
     ap.add_argument("--only", default="", help="comma-separated scenario names: capi_json, capi_json_x20, "
                     "ga4_collect, node_sdk_forwarder, node_sdk_forwarder_batched, csv_send")
+    ap.add_argument("--baseline-bin", default="",
+                    help="a second sidetag binary (e.g. a build of an earlier commit) run right after this one in every "
+                         "sidetag scenario: the summary gives the ratios of the two, measured in the same run")
     ap.add_argument("--rt", action="store_true",
                     help="run sidetag, nginx and wrk with SCHED_FIFO (chrt -f 10; root) so that other work on a shared "
                          "machine cannot delay them; without it, scheduling delays cap the nginx ceiling")
@@ -835,10 +861,17 @@ def main():
                 continue
             try:
                 rows.append(run_http_scenario(sc, args, args.bin, graph, work))
+                if args.baseline_bin and sc.server == "sidetag":
+                    rows.append(run_http_scenario(sc, args, args.baseline_bin, graph, work, baseline=True))
             except Exception as e:  # a broken scenario must not hide the others
                 rows.append({"scenario": sc.title, "skip": f"failed: {e}"[:300]})
         if not only or "csv_send" in only:
             rows.append(run_csv_scenario(args, args.bin, graph, work))
+            if args.baseline_bin:
+                b = run_csv_scenario(args, args.baseline_bin, graph, work)
+                b["scenario"] += " -- baseline build"
+                b["name"] = "csv_send@baseline"
+                rows.append(b)
     finally:
         graph.stop()
     out = table(rows, args, args.bin)
