@@ -785,8 +785,8 @@ def table(rows, args, binary):
                      f"{r.get('nginx_wrk_util', 0):.0%} busy; closed-loop p50/p99 {r['closed_p50_ms']:.2f}/"
                      f"{r['closed_p99_ms']:.2f} ms; RSS at the end {r['rss_mib']:.1f} MiB; "
                      f"{r['received']:.0f} events accepted, {fmt(r['delivered'], none='?')} delivered in {fmt(r['batches'])} "
-                     f"batches; log {r['log_bytes'] / max(r['received'], 1):.0f} bytes/event; "
-                     f"delivery.durability {r.get('durability', 'n/a')}")
+                     f"batches; " + (f"log {r['log_bytes'] / r['received']:.0f} bytes/event; " if r['received'] else "")
+                     + f"delivery.durability {r.get('durability', 'n/a')}")
     lines += comparison(rows)
     if args.baseline_bin:
         lines += baseline_comparison(rows, args.baseline_bin)
@@ -812,7 +812,7 @@ def main():
     ap.add_argument("--log-level", choices=["debug", "info", "warn"], default="info",
                     help="sidetag's logging.level (info: one line per event, the production default)")
     ap.add_argument("--only", default="", help="comma-separated scenario names: capi_json, capi_json_x20, "
-                    "ga4_collect, node_sdk_forwarder, node_sdk_forwarder_batched, csv_send")
+                    "ga4_collect, http_floor, node_sdk_forwarder, node_sdk_forwarder_batched, csv_send")
     ap.add_argument("--baseline-bin", default="",
                     help="a second sidetag binary (e.g. a build of an earlier commit) run right after this one in every "
                          "sidetag scenario: the summary gives the ratios of the two, measured in the same run")
@@ -844,6 +844,8 @@ def main():
         Scenario("capi_json_x20", "CAPI JSON, 20 events/request", "capi_json/capi.lua",
                  {"BENCH_EVENTS_PER_REQUEST": "20"}),
         Scenario("ga4_collect", "GA4 /g/collect (1.5 hits/request)", "ga4_collect/ga4.lua", probe=probe_ga4),
+        # The floor: the HTTP layer alone (GET /healthz, same headers), no pipeline. No route can beat its ratio.
+        Scenario("http_floor", "HTTP layer only: GET /healthz (no pipeline; 'events' = requests)", "http_floor/healthz.lua"),
         # The reference: a forwarder on Meta's Node SDK (bench/reference_forwarder), same workload and core.
         Scenario("node_sdk_forwarder", "Node SDK forwarder (reference), CAPI JSON, 1 event/request",
                  "capi_json/capi.lua", {"BENCH_EVENTS_PER_REQUEST": "1"}, server="node"),
