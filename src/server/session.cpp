@@ -1,5 +1,7 @@
 #include "server/session.hpp"
 
+#include <optional>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "server/response_wire.hpp"
 #include "sidetag/observe/metrics.hpp"
 
 namespace sidetag::server {
@@ -156,11 +159,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void read_body() {
+    beast::error_code ec;
+    if (parse_buffered_body(ec)) return dispatch_request();
+    if (ec == bhttp::error::body_limit) return reject(413, "body too large");
+    if (ec) return close();
     // Beast's own stream timeout closes the socket, which would leave no way to answer 408; a separate timer
     // cancels the read instead, and the session answers before closing.
     beast::get_lowest_layer(stream_).expires_never();
-    body_timer_ = std::make_unique<net::steady_timer>(stream_.get_executor(),
-                                                      std::chrono::milliseconds(shared_->cfg.body_timeout_ms));
+    if (!body_timer_) body_timer_.emplace(stream_.get_executor());
+    body_timer_->expires_after(std::chrono::milliseconds(shared_->cfg.body_timeout_ms));
     body_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;  // cancelled: the body arrived
       self->body_timed_out_ = true;
@@ -176,6 +183,23 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     });
   }
 
+  // Clients usually send a small body in the same packet as the header, so it is often in the buffer already: parsing
+  // it here spares the asynchronous read, its timer and a trip through the executor. True once the body is complete;
+  // a parse error is left in ec (what async_read would have reported).
+  bool parse_buffered_body(beast::error_code& ec) {
+    parser_->eager(true);
+    while (!parser_->is_done() && buffer_.size() > 0) {
+      const auto used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec || used == 0) return false;
+    }
+    return parser_->is_done();
+  }
+
   void dispatch_request() {
     auto& r = parser_->get();
     HttpRequest req;
@@ -184,6 +208,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto q = req.target.find('?');
     req.path = req.target.substr(0, q);
     if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    req.headers.reserve(static_cast<std::size_t>(std::distance(r.begin(), r.end())));
     for (const auto& f : r) {
       std::string name(f.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -197,8 +222,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     head_ = r.method() == bhttp::verb::head;
     beast::get_lowest_layer(stream_).expires_never();
     auto self = this->shared_from_this();
+    // Handlers may answer from another thread (GA4 passthrough); dispatch runs write() at once only when the answer
+    // comes on the session's own strand, which is the usual, synchronous case.
     shared_->handler(std::move(req), [self](HttpResponse resp) {
-      net::post(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable { self->write(std::move(resp)); });
+      net::dispatch(self->stream_.get_executor(),
+                    [self, resp = std::move(resp)]() mutable { self->write(std::move(resp)); });
     });
   }
 
@@ -215,16 +243,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void write(HttpResponse resp) {
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), 11);
-    res->set(bhttp::field::server, "sidetag");
-    for (auto& [k, v] : resp.headers) res->insert(k, v);
     const bool keep = keep_alive_ && !resp.close && !drain_ && !shared_->draining.load();
-    res->keep_alive(keep);
-    res->body() = std::move(resp.body);
-    res->prepare_payload();
-    if (head_) res->body().clear();
+    to_wire(std::move(resp), keep, head_, wire_);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_->cfg.body_timeout_ms));
-    bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+    const std::array<net::const_buffer, 2> bytes{net::buffer(wire_.head), net::buffer(wire_.body)};
+    net::async_write(stream_, bytes, [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
       if (!ec && !keep && self->linger_) return self->linger();
       if (ec || !keep) return self->close();
       self->read_header(false);
@@ -289,7 +312,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool linger_ = false;
   bool body_timed_out_ = false;
   std::size_t lingered_ = 0;
-  std::unique_ptr<net::steady_timer> body_timer_;
+  std::optional<net::steady_timer> body_timer_;
+  ResponseWire wire_;  // the response being written; a member so its buffers are reused
   std::unique_ptr<std::array<char, 16384>> discard_;
 };
 

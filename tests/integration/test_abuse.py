@@ -334,6 +334,39 @@ class AbuseTest(unittest.TestCase):
         self.assertEqual(resp[0], 408)
         self.assertLess(elapsed, BODY_TIMEOUT_MS / 1000 + 2)
 
+    def test_one_keep_alive_connection_frames_every_answer(self):
+        # The session writes the response bytes itself (src/server/response_wire.cpp): a framing slip (a HEAD body, a
+        # wrong Content-Length) would show up as a garbled next answer on the same connection.
+        event = json.dumps({"data": [capi_event(0, event_id=f"wire-{time.monotonic_ns()}")]}).encode()
+        post_head = (f"POST /v1/events HTTP/1.1\r\nHost: shop.example\r\nAuthorization: Bearer {API_KEY}\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(event)}\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: shop.example\r\n\r\n")
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += s.recv(65536)
+            head, _, rest = data.partition(b"\r\n\r\n")
+            self.assertTrue(head.startswith(b"HTTP/1.1 200 OK\r\nServer: sidetag\r\n"), head)
+            self.assertIn(b"\r\nContent-Length: ", head, "HEAD keeps the length of the body it leaves out")
+            self.assertEqual(rest, b"", "HEAD answer carried a body")
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: shop.example\r\n\r\n")
+            status, headers, body = read_response(s)
+            self.assertEqual(status, 200)
+            self.assertEqual(int(headers["content-length"]), len(body))
+            self.assertNotIn(b"HTTP/1.1", body)
+            self.assertIn(b"\r\nContent-Length: " + headers["content-length"].encode(), head)
+            # Body in the same packet as the header (parsed from the buffer), then one that arrives later (read).
+            s.sendall(post_head + event)
+            self.assertEqual(read_response(s)[0], 200)
+            s.sendall(post_head)
+            time.sleep(0.2)
+            s.sendall(event)
+            self.assertEqual(read_response(s)[0], 200)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n")
+            status, headers, _ = read_response(s)
+            self.assertEqual((status, headers.get("connection")), (200, "close"))
+            self.assertTrue(closed_by_peer(s, 2.0), "Connection: close was answered but the connection stayed open")
+
     def test_invalid_utf8_gets_400(self):
         resp = self.post_raw_body(b'{"data":[{"event_name":"Purchase\xff\xfe","event_time":1,"action_source":"website"}]}')
         self.assertIsNotNone(resp)
