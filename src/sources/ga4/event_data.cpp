@@ -1,5 +1,6 @@
 #include "sidetag/sources/ga4/event_data.hpp"
 
+#include <cstring>
 #include <map>
 #include <unordered_map>
 
@@ -40,26 +41,42 @@ constexpr KeyMap kClientHints[] = {
     {"uaa", "architecture"}, {"uab", "bitness"},           {"uam", "model"},
     {"uap", "platform"},     {"uapv", "platform_version"},
 };
-// Underscore params consumed elsewhere or documented as not forwarded (§4.2, §4.5).
+constexpr KeyMap kHintFlags[] = {{"uamb", "mobile"}, {"uaw", "wow64"}};  // "1" -> true, anything else false
+// Underscore params consumed elsewhere or documented as not forwarded (§4.2, §4.5); _uip is read first.
 constexpr std::string_view kDroppedUnderscore[] = {"_uip", "_fplc", "_glv", "_gaz", "_rdi", "_geo", "_rnd"};
 // Keys an ep./epn. parameter may not overwrite.
 constexpr std::string_view kProtected[] = {"event_name", "client_id", "ip_override", "user_agent", "items", "user_data"};
 
-// Which table a parameter belongs to, found with one hash lookup: a hit carries ~40 parameters and a linear scan
-// of the tables for each was a tenth of this function's cost.
-enum class ParamKind { string, number, boolean, client_hint };
+// Which table (or special case) a parameter belongs to, found with one hash lookup: a hit carries ~40 parameters
+// and a linear scan of the tables, then of the special names, for each was a fifth of this function's cost.
+enum class ParamKind { string, number, boolean, client_hint, hint_flag, version_list, sst_copy, uip, dropped, ee };
 struct ParamTarget {
   ParamKind kind;
-  const KeyMap* map;
+  const KeyMap* map;  // null for the kinds after client_hint
 };
 
-const std::unordered_map<std::string_view, ParamTarget>& param_index() {
+// FNV-1a inline: parameter names are a few bytes, std::hash's out-of-line _Hash_bytes cost more than the lookup.
+struct ShortHash {
+  std::size_t operator()(std::string_view s) const {
+    std::uint64_t h = 14695981039346656037ULL;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    return static_cast<std::size_t>(h);
+  }
+};
+
+const std::unordered_map<std::string_view, ParamTarget, ShortHash>& param_index() {
   static const auto index = [] {
-    std::unordered_map<std::string_view, ParamTarget> m;
+    std::unordered_map<std::string_view, ParamTarget, ShortHash> m;
     for (const auto& e : kStrings) m.emplace(e.param, ParamTarget{ParamKind::string, &e});
     for (const auto& e : kNumbers) m.emplace(e.param, ParamTarget{ParamKind::number, &e});
     for (const auto& e : kBools) m.emplace(e.param, ParamTarget{ParamKind::boolean, &e});
     for (const auto& e : kClientHints) m.emplace(e.param, ParamTarget{ParamKind::client_hint, &e});
+    for (const auto& e : kHintFlags) m.emplace(e.param, ParamTarget{ParamKind::hint_flag, &e});
+    m.emplace("uafvl", ParamTarget{ParamKind::version_list, nullptr});
+    m.emplace("ngs", ParamTarget{ParamKind::sst_copy, nullptr});
+    for (auto k : kDroppedUnderscore) m.emplace(k, ParamTarget{ParamKind::dropped, nullptr});
+    m.insert_or_assign("_uip", ParamTarget{ParamKind::uip, nullptr});
+    m.emplace("_ee", ParamTarget{ParamKind::ee, nullptr});
     return m;
   }();
   return index;
@@ -71,8 +88,16 @@ const ParamTarget* find_param(std::string_view param) {
   return it == index.end() ? nullptr : &it->second;
 }
 
+// key starts with `prefix` and has more after it. Inline byte compare: the generic string_view compare was an
+// out-of-line call for each of the prefix tests every parameter goes through.
+template <std::size_t N>
+bool has_prefix(std::string_view key, const char (&prefix)[N]) {
+  constexpr std::size_t n = N - 1;
+  return key.size() > n && std::memcmp(key.data(), prefix, n) == 0;
+}
+
 bool is_protected(std::string_view key) {
-  if (key.substr(0, 2) == "x-") return true;
+  if (key.size() >= 2 && key[0] == 'x' && key[1] == '-') return true;
   for (auto p : kProtected)
     if (p == key) return true;
   return false;
@@ -84,16 +109,29 @@ int item_number(std::string_view k) {  // pr<N> -> N (is_tilde_structured_key al
   return n;
 }
 
+// {"brand": .., "version": ..}. Built member by member: a nested initializer list copies every value it holds.
+nlohmann::json brand_version(std::string&& brand, std::string&& version) {
+  nlohmann::json o = nlohmann::json::object();
+  o["brand"] = std::move(brand);
+  o["version"] = std::move(version);
+  return o;
+}
+
 // "brand;version|brand;version" after the first decode; each part decoded once more (§2, uafvl double-encoded).
 nlohmann::json full_version_list(std::string_view v) {
   nlohmann::json arr = nlohmann::json::array();
-  for (auto entry : util::split(v, '|')) {
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    std::size_t bar = v.find('|', start);
+    if (bar == std::string_view::npos) bar = v.size();
+    const std::string_view entry = v.substr(start, bar - start);
+    start = bar + 1;
     if (entry.empty()) continue;
     auto semi = entry.rfind(';');
     std::string brand = util::percent_decode(semi == std::string_view::npos ? entry : entry.substr(0, semi), false);
     std::string version = semi == std::string_view::npos ? std::string() : util::percent_decode(entry.substr(semi + 1), false);
     if (!util::valid_utf8(brand) || !util::valid_utf8(version)) continue;
-    arr.push_back({{"brand", std::move(brand)}, {"version", std::move(version)}});
+    arr.push_back(brand_version(std::move(brand), std::move(version)));
   }
   return arr;
 }
@@ -144,7 +182,7 @@ nlohmann::json parse_sec_ch_ua(std::string_view h) {
       ++i;
     }
     if (ok && util::valid_utf8(brand) && util::valid_utf8(version))
-      arr.push_back({{"brand", std::move(brand)}, {"version", std::move(version)}});
+      arr.push_back(brand_version(std::move(brand), std::move(version)));
   }
   return arr;
 }
@@ -160,7 +198,7 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
     nlohmann::json uprops = nlohmann::json::object();    // x-ga-mp2-user_properties
     nlohmann::json hints = nlohmann::json::object();     // client_hints
     std::map<int, nlohmann::json> items;
-    std::vector<std::pair<std::string, nlohmann::json>> event_params;  // ep./epn., applied last
+    std::vector<std::pair<std::string_view, nlohmann::json>> event_params;  // ep./epn. (views into params), applied last
     std::vector<std::string> not_forwardable;
     std::string uip;
 
@@ -191,39 +229,39 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
         note("param dropped (invalid UTF-8 value): " + k);
         continue;
       }
-      if (key.size() > 3 && key.substr(0, 3) == "ep.") {
-        event_params.emplace_back(k.substr(3), v);
+      if (has_prefix(key, "ep.")) {
+        event_params.emplace_back(key.substr(3), v);
         continue;
       }
-      if (key.size() > 4 && key.substr(0, 4) == "epn.") {
+      if (has_prefix(key, "epn.")) {
         if (auto n = parse_number(v)) {
-          event_params.emplace_back(k.substr(4), std::move(*n));
+          event_params.emplace_back(key.substr(4), std::move(*n));
         } else {
           note("epn." + k.substr(4) + " not numeric: kept as string");
-          event_params.emplace_back(k.substr(4), v);
+          event_params.emplace_back(key.substr(4), v);
         }
         continue;
       }
-      if (key.size() > 3 && key.substr(0, 3) == "up.") {
-        uprops[k.substr(3)] = v;
+      if (has_prefix(key, "up.")) {
+        uprops[key.substr(3)] = v;
         continue;
       }
-      if (key.size() > 4 && key.substr(0, 4) == "upn.") {
+      if (has_prefix(key, "upn.")) {
         if (auto n = parse_number(v)) {
-          uprops[k.substr(4)] = std::move(*n);
+          uprops[key.substr(4)] = std::move(*n);
         } else {
           note("upn." + k.substr(4) + " not numeric: kept as string");
-          uprops[k.substr(4)] = v;
+          uprops[key.substr(4)] = v;
         }
         continue;
       }
-      if (key.size() > 4 && key.substr(0, 4) == "sst.") {
-        sst[k.substr(4)] = v;
+      if (has_prefix(key, "sst.")) {
+        sst[key.substr(4)] = v;
         continue;
       }
-      if (key.substr(0, 4) == "gap.") continue;
+      if (key.size() >= 4 && std::memcmp(key.data(), "gap.", 4) == 0) continue;
       if (const ParamTarget* t = find_param(key)) {
-        const std::string target(t->map->key);
+        const std::string_view target = t->map ? t->map->key : std::string_view();
         switch (t->kind) {
           case ParamKind::string:
             d[target] = v;
@@ -233,7 +271,7 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
             if (auto n = parse_number(v))
               d[target] = std::move(*n);
             else
-              note(target + " dropped (not numeric)");
+              note(std::string(target) + " dropped (not numeric)");
             break;
           case ParamKind::boolean:
             if (v == "1" || v == "true")
@@ -246,39 +284,40 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
           case ParamKind::client_hint:
             hints[target] = v;
             break;
+          case ParamKind::hint_flag:
+            hints[target] = v == "1";
+            break;
+          case ParamKind::version_list:
+            hints["full_version_list"] = full_version_list(v);
+            break;
+          case ParamKind::sst_copy:
+            sst[key] = v;
+            break;
+          case ParamKind::uip:
+            uip = v;
+            break;
+          case ParamKind::dropped:
+            break;
+          case ParamKind::ee:
+            sys["ee"] = true;
+            break;
         }
         continue;
       }
-      if (key == "uamb" || key == "uaw") {
-        hints[key == "uamb" ? "mobile" : "wow64"] = v == "1";
-        continue;
-      }
-      if (key == "uafvl") {
-        hints["full_version_list"] = full_version_list(v);
-        continue;
-      }
-      if (key == "ngs") {
-        sst["ngs"] = v;
-        continue;
-      }
-      if (key == "_uip") uip = v;
       if (key.front() == '_') {
-        bool dropped = false;
-        for (auto x : kDroppedUnderscore) dropped = dropped || x == key;
-        if (dropped || key.size() == 1) continue;
-        if (key == "_ee")
-          sys["ee"] = true;
-        else
-          sys[k.substr(1)] = v;
+        if (key.size() > 1) sys[key.substr(1)] = v;
         continue;
       }
-      d["x-ga-" + k] = v;  // unknown parameter: kept (§7.3 rule 6)
+      std::string unknown;  // unknown parameter: kept (§7.3 rule 6)
+      unknown.reserve(5 + key.size());
+      unknown.append("x-ga-").append(key);
+      d[std::move(unknown)] = v;
     }
 
     for (auto& [name, value] : event_params) {
       if (name.empty()) continue;
       if (is_protected(name)) {
-        note("event parameter ignored (reserved key " + name + ")");
+        note("event parameter ignored (reserved key " + std::string(name) + ")");
         continue;
       }
       d[name] = std::move(value);

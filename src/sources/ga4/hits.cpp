@@ -9,32 +9,31 @@ namespace {
 // Removes parameters whose key or (decoded) value is invalid UTF-8 or too long. Tilde-structured values are raw:
 // checked after a full decode (splitting valid UTF-8 on the ASCII '~' keeps every field valid).
 void sanitize(Params& p, const HitLimits& limits, std::vector<std::string>& notes, bool& bad_event_name) {
-  for (auto it = p.begin(); it != p.end();) {
-    const std::string& k = it->first;
+  p.erase_if([&](const Params::value_type& kv) {
+    const std::string& k = kv.first;
+    const std::string& v = kv.second;
     bool key_ok = util::valid_utf8(k);
     bool value_ok = true;
     const char* why = nullptr;
     if (!key_ok) {
       why = "invalid_utf8_key";
-    } else if (it->second.size() > limits.max_value_bytes && k != "em") {
+    } else if (v.size() > limits.max_value_bytes && k != "em") {
       why = "value_too_long";
       value_ok = false;
     } else if (is_tilde_structured_key(k)) {
-      value_ok = util::valid_utf8(form_decode(it->second));
+      // Without a '%' the decode only turns '+' into ' ', which cannot change UTF-8 validity.
+      value_ok = util::valid_utf8(v.find('%') == std::string::npos ? std::string_view(v) : form_decode(v));
       if (!value_ok) why = "invalid_utf8_value";
     } else {
-      value_ok = util::valid_utf8(it->second);
+      value_ok = util::valid_utf8(v);
       if (!value_ok) why = "invalid_utf8_value";
     }
-    if (key_ok && value_ok) {
-      ++it;
-      continue;
-    }
+    if (key_ok && value_ok) return false;
     if (key_ok && k == "en") bad_event_name = true;
     // Never echo invalid bytes into notes: only a valid key is named.
     notes.push_back(std::string("param dropped (") + why + ")" + (key_ok ? ": " + k : std::string()));
-    it = p.erase(it);
-  }
+    return true;
+  });
 }
 
 void cap_params(Params& p, const HitLimits& limits, std::vector<std::string>& notes) {
@@ -96,14 +95,13 @@ HitBatch parse_hits(std::string_view query, std::string_view body, const HitLimi
       ++events;
       Hit hit;
       hit.line = line_no;
-      hit.params = base;
       hit.notes = base_notes;
       Params overlay = parse_query(line);
       bool bad_en = false;
       sanitize(overlay, limits, hit.notes, bad_en);
-      for (auto& [k, v] : overlay) hit.params.insert_or_assign(k, std::move(v));
       // An invalid `en` in the line is fatal; an invalid `en` only in the query is overridden by a valid line one.
       bool fatal = bad_en || (base_bad_en && overlay.find("en") == overlay.end());
+      hit.params = Params::overlay(base, std::move(overlay));
       finish_hit(std::move(hit), batch, limits, fatal);
     }
     if (!any_line) {

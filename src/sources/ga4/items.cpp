@@ -67,32 +67,38 @@ nlohmann::json decode_item(std::string_view raw_value, std::vector<std::string>*
       if (notes) notes->push_back("item field ignored (malformed)");
       continue;
     }
-    std::string_view code(field.data(), 2);
+    const char code_chars[2] = {field[0], field[1]};  // field's buffer is moved into the value below
+    const std::string_view code(code_chars, 2);
     auto ascii_alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
     if (!ascii_alnum(code[0]) || !ascii_alnum(code[1])) {  // also keeps multi-byte characters out of key names
       if (notes) notes->push_back("item field ignored (bad code)");
       continue;
     }
-    std::string value = field.substr(2);
+    std::string value = std::move(field);
+    value.erase(0, 2);
     if ((code[0] == 'k' || code[0] == 'v') && custom_index_char(code[1])) {
       (code[0] == 'k' ? custom_names : custom_values)[code[1]] = std::move(value);
       continue;
     }
     const Code* known = nullptr;
-    for (const auto& c : kItemCodes)
-      if (c.code == code) known = &c;
+    for (const auto& c : kItemCodes) {
+      if (c.code[0] == code[0] && c.code[1] == code[1]) {  // codes are unique and two bytes long
+        known = &c;
+        break;
+      }
+    }
     if (!known) {
       item["x-ga-" + std::string(code)] = std::move(value);
       continue;
     }
     if (known->numeric) {
       if (auto n = parse_number(value)) {
-        item[std::string(known->key)] = std::move(*n);
+        item[known->key] = std::move(*n);
         continue;
       }
       if (notes) notes->push_back("item " + std::string(known->key) + " not numeric: kept as string");
     }
-    item[std::string(known->key)] = std::move(value);
+    item[known->key] = std::move(value);
   }
   for (auto& [idx, name] : custom_names) {
     if (name.empty()) continue;

@@ -1,8 +1,109 @@
 #include "sidetag/sources/ga4/query.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::sources::ga4 {
+
+namespace {
+// std::string's order (bytes compared as unsigned char, then length), inline: keys are a few bytes long and a
+// memcmp call per comparison was most of the cost of sorting and searching them.
+int key_compare(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
+}
+}  // namespace
+
+Params::Params(std::vector<value_type> pairs) {
+  // Sorts small (view, wire index) records instead of the string pairs, then moves each kept pair once; the wire
+  // index orders equal keys so that the last of each run is the last duplicate.
+  struct Ref {
+    std::string_view key;
+    std::size_t index;
+  };
+  std::vector<Ref> refs;
+  refs.reserve(pairs.size());
+  for (std::size_t i = 0; i < pairs.size(); ++i) refs.push_back({pairs[i].first, i});
+  std::sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) {
+    const int c = key_compare(a.key, b.key);
+    return c < 0 || (c == 0 && a.index < b.index);
+  });
+  entries_.reserve(refs.size());
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    if (i + 1 < refs.size() && key_compare(refs[i + 1].key, refs[i].key) == 0) continue;
+    entries_.push_back(std::move(pairs[refs[i].index]));
+  }
+}
+
+Params::iterator Params::lower_bound(std::string_view key) {
+  return std::lower_bound(entries_.begin(), entries_.end(), key,
+                          [](const value_type& e, std::string_view k) { return key_compare(e.first, k) < 0; });
+}
+Params::const_iterator Params::lower_bound(std::string_view key) const {
+  return std::lower_bound(entries_.begin(), entries_.end(), key,
+                          [](const value_type& e, std::string_view k) { return key_compare(e.first, k) < 0; });
+}
+
+Params::iterator Params::find(std::string_view key) {
+  auto it = lower_bound(key);
+  return it != entries_.end() && it->first == key ? it : entries_.end();
+}
+Params::const_iterator Params::find(std::string_view key) const {
+  auto it = lower_bound(key);
+  return it != entries_.end() && it->first == key ? it : entries_.end();
+}
+
+const std::string& Params::at(std::string_view key) const {
+  auto it = find(key);
+  if (it == end()) throw std::out_of_range("Params::at: no such key");
+  return it->second;
+}
+std::string& Params::at(std::string_view key) {
+  return const_cast<std::string&>(static_cast<const Params&>(*this).at(key));
+}
+
+std::string& Params::operator[](std::string_view key) {
+  auto it = lower_bound(key);
+  if (it == entries_.end() || it->first != key) it = entries_.emplace(it, std::string(key), std::string());
+  return it->second;
+}
+
+std::pair<Params::iterator, bool> Params::insert_or_assign(std::string key, std::string value) {
+  auto it = lower_bound(key);
+  if (it != entries_.end() && it->first == key) {
+    it->second = std::move(value);
+    return {it, false};
+  }
+  return {entries_.emplace(it, std::move(key), std::move(value)), true};
+}
+
+std::size_t Params::erase(std::string_view key) {
+  auto it = find(key);
+  if (it == entries_.end()) return 0;
+  entries_.erase(it);
+  return 1;
+}
+
+Params Params::overlay(const Params& base, Params&& top) {
+  Params out;
+  out.entries_.reserve(base.size() + top.size());
+  auto b = base.entries_.begin();
+  const auto b_end = base.entries_.end();
+  for (auto& t : top.entries_) {
+    int c = -1;
+    while (b != b_end && (c = key_compare(b->first, t.first)) < 0) out.entries_.push_back(*b++);
+    if (b != b_end && c == 0) ++b;
+    out.entries_.push_back(std::move(t));
+  }
+  out.entries_.insert(out.entries_.end(), b, b_end);
+  return out;
+}
 
 std::vector<RawPair> split_query(std::string_view query) {
   std::vector<RawPair> out;
@@ -70,17 +171,15 @@ void for_each_decoded(std::string_view query, F&& f) {
 }
 }  // namespace
 
-Params parse_query(std::string_view query) {
-  Params out;
-  for_each_decoded(query, [&](std::string&& k, std::string&& v) { out.insert_or_assign(std::move(k), std::move(v)); });
-  return out;
-}
+Params parse_query(std::string_view query) { return Params(parse_query_pairs(query)); }
 
 std::optional<std::string> query_param(std::string_view query, std::string_view decoded_key) {
   std::optional<std::string> out;
   for_each_raw(query, [&](std::string_view rk, std::string_view rv) {
-    // Decode the key only when it could be an encoded form of the wanted one.
-    const bool plain = rk.find_first_of("%+") == std::string_view::npos;
+    // Decoding never lengthens a key, so a shorter raw key (most GA4 keys are 1-3 bytes) cannot match. Otherwise
+    // decode the key only when it could be an encoded form of the wanted one.
+    if (rk.size() < decoded_key.size()) return;
+    const bool plain = std::none_of(rk.begin(), rk.end(), [](char c) { return c == '%' || c == '+'; });
     if (plain ? rk != decoded_key : form_decode(rk) != decoded_key) return;
     out = is_tilde_structured_key(decoded_key) ? std::string(rv) : form_decode(rv);
   });
@@ -89,6 +188,7 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
 
 std::vector<std::pair<std::string, std::string>> parse_query_pairs(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(static_cast<std::size_t>(std::count(query.begin(), query.end(), '&')) + 1);
   for_each_decoded(query, [&](std::string&& k, std::string&& v) { out.emplace_back(std::move(k), std::move(v)); });
   return out;
 }

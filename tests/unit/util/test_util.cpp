@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <set>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -85,6 +88,105 @@ TEST(Strings, Utf8Validation) {
   EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // surrogate
   EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
   EXPECT_FALSE(valid_utf8("\xe2\x82"));          // truncated
+}
+
+namespace {
+// Byte-at-a-time definitions the word-at-a-time fast paths must agree with.
+// Unicode's Table 3-7 (well-formed UTF-8 byte sequences): an independent statement of the rule valid_utf8 checks.
+bool reference_valid_utf8(std::string_view s) {
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  auto in = [&](std::size_t k, unsigned lo, unsigned hi) {
+    return i + k < n && static_cast<unsigned char>(s[i + k]) >= lo && static_cast<unsigned char>(s[i + k]) <= hi;
+  };
+  auto tail = [&](std::size_t from, std::size_t to) {
+    for (std::size_t k = from; k <= to; ++k)
+      if (!in(k, 0x80, 0xbf)) return false;
+    return true;
+  };
+  while (i < n) {
+    const unsigned b = static_cast<unsigned char>(s[i]);
+    if (b <= 0x7f) {
+      i += 1;
+    } else if (b >= 0xc2 && b <= 0xdf && tail(1, 1)) {
+      i += 2;
+    } else if ((b == 0xe0 && in(1, 0xa0, 0xbf) && tail(2, 2)) || (b == 0xed && in(1, 0x80, 0x9f) && tail(2, 2)) ||
+               (((b >= 0xe1 && b <= 0xec) || b == 0xee || b == 0xef) && tail(1, 2))) {
+      i += 3;
+    } else if ((b == 0xf0 && in(1, 0x90, 0xbf) && tail(2, 3)) || (b >= 0xf1 && b <= 0xf3 && tail(1, 3)) ||
+               (b == 0xf4 && in(1, 0x80, 0x8f) && tail(2, 3))) {
+      i += 4;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string reference_percent_decode(std::string_view s, bool plus_is_space) {
+  auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i] == '+' && plus_is_space ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Strings, Utf8NonAsciiAtEveryWordPosition) {
+  // Valid and invalid sequences placed at each offset of two 8-byte words, in strings ending right after them
+  // or continuing, so that every split of a sequence across a word boundary and the tail loop are covered.
+  const std::string seqs[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\x80", "\xc0\xaf", "\xed\xa0\x80",
+                              "\xf4\x90\x80\x80", "\xe2\x82", "\xc3", "\xf0\x9f\x98", "\xc3\x41"};
+  for (const auto& seq : seqs) {
+    for (std::size_t pos = 0; pos < 17; ++pos) {
+      for (std::size_t after : {0u, 1u, 7u, 8u, 9u}) {
+        const std::string s = std::string(pos, 'a') + seq + std::string(after, 'b');
+        EXPECT_EQ(valid_utf8(s), reference_valid_utf8(s)) << "seq of " << seq.size() << " at " << pos << " + " << after;
+      }
+    }
+  }
+  EXPECT_TRUE(valid_utf8(std::string(64, 'x')));
+  EXPECT_FALSE(valid_utf8(std::string(63, 'x') + "\xc3"));      // truncated after whole ASCII words
+  EXPECT_FALSE(valid_utf8(std::string(8, 'x') + "\x7f\x80"));  // 0x7f is ASCII, the lone continuation is not
+  EXPECT_TRUE(valid_utf8(std::string("\0\0\0\0\0\0\0\0\0", 9)));
+}
+
+TEST(Strings, Utf8AndPercentDecodeMatchReferenceOnRandomInput) {
+  std::uint32_t x = 12345;
+  auto next = [&] { return x = x * 1103515245u + 12345u, (x >> 16) & 0x7fff; };
+  const char alphabet[] = {'a', 'Z', '0', '9', 'f', 'F', 'g', '%', '+', ' ', '~', '\x7f', '\x80', '\xbf', '\xc2', '\xe0', '\xed', '\xf0', '\xf4', '\xff'};
+  for (int round = 0; round < 20000; ++round) {
+    std::string s(next() % 40, '\0');
+    for (auto& c : s) c = alphabet[next() % sizeof(alphabet)];
+    ASSERT_EQ(valid_utf8(s), reference_valid_utf8(s)) << round;
+    ASSERT_EQ(percent_decode(s, true), reference_percent_decode(s, true)) << round;
+    ASSERT_EQ(percent_decode(s, false), reference_percent_decode(s, false)) << round;
+  }
+}
+
+TEST(Strings, PercentDecodeEscapeAtEveryPosition) {
+  // The first escape is found a word at a time: put it at every offset of the first two words and the tail.
+  for (std::size_t pos = 0; pos < 20; ++pos) {
+    for (std::size_t after : {0u, 1u, 5u, 12u}) {
+      const std::string pre(pos, 'a'), post(after, 'z');  // not hex digits: "%4" stays an invalid escape
+      EXPECT_EQ(percent_decode(pre + "%41" + post, true), pre + "A" + post);
+      EXPECT_EQ(percent_decode(pre + "+" + post, true), pre + " " + post);
+      EXPECT_EQ(percent_decode(pre + "+" + post, false), pre + "+" + post);
+      EXPECT_EQ(percent_decode(pre + "%4" + post, true), pre + "%4" + post);  // invalid escape kept literally
+      EXPECT_EQ(percent_decode(pre + post, true), pre + post);
+    }
+  }
+  EXPECT_EQ(percent_decode("", true), "");
+  EXPECT_EQ(percent_decode(std::string_view(), true), "");
+  EXPECT_EQ(percent_decode("%", true), "%");
+  EXPECT_EQ(percent_decode("%2", false), "%2");
+  EXPECT_EQ(percent_decode("abcdefgh%2B", false), "abcdefgh+");
 }
 
 TEST(Strings, TrimSplitLower) {

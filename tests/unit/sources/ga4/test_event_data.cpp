@@ -90,6 +90,25 @@ TEST(Ga4EventData, SystemAndUnknownParams) {
   EXPECT_FALSE(e.dump().find("lineItemValue") != std::string::npos);
 }
 
+TEST(Ga4EventData, ClientHintFlagsAndSpecialNames) {
+  // Each special name is looked up in the same index as the tables: check each lands where it did.
+  json e = ev("en=x&uamb=1&uaw=0&uafvl=A%3B1%7CB%3B2&_uip=1.2.3.4&_geo=x&_glv=1&_gaz=1&_rdi=1&_=lone&_ee=0&ngs=z"
+              "&gap.=1&ep.=empty&x=1&mp2-frm=unknown&frm=7");
+  EXPECT_EQ(e["client_hints"]["mobile"], true);
+  EXPECT_EQ(e["client_hints"]["wow64"], false);
+  EXPECT_EQ(e["client_hints"]["full_version_list"],
+            (json{{{"brand", "A"}, {"version", "1"}}, {{"brand", "B"}, {"version", "2"}}}));
+  EXPECT_EQ(e["x-ga-system_properties"], (json{{"ee", true}}));  // _ee means true whatever its value
+  EXPECT_EQ(e["x-sst-system_properties"]["ngs"], "z");
+  EXPECT_EQ(e["x-ga-x"], "1");
+  // "frm" maps to x-ga-mp2-frm, the unknown "mp2-frm" to the same key and sorts after it: the later one wins.
+  EXPECT_EQ(e["x-ga-mp2-frm"], "unknown");
+  EXPECT_EQ(e["x-ga-ep."], "empty");  // "ep." without a name is not an event parameter
+  const std::string dump = e.dump();
+  for (const char* gone : {"1.2.3.4", "lone", "_geo", "geo", "glv", "gaz", "rdi"})
+    EXPECT_EQ(dump.find(gone), std::string::npos) << gone;
+}
+
 TEST(Ga4EventData, RequestInfoAndIpOverride) {
   RequestInfo req;
   req.user_agent = "UA/1";

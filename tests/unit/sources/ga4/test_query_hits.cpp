@@ -167,3 +167,12 @@ TEST(Ga4Hits, ValueAndParamLimits) {
   EXPECT_EQ(b.hits[0].params.size(), 3u);
   EXPECT_EQ(b.hits[0].params.at("en"), "a");  // cut from the end of the key order, never "en"
 }
+
+TEST(Ga4Query, OneParamEncodedKeyForms) {
+  // A raw key longer than the wanted one can still decode to it; a shorter one never does.
+  EXPECT_EQ(query_param("%74%69%64=G-1", "tid"), "G-1");
+  EXPECT_EQ(query_param("t+d=x", "t d"), "x");
+  EXPECT_EQ(query_param("ti=a&d=b", "tid"), std::nullopt);
+  EXPECT_EQ(query_param("a+b=1", "a+b"), std::nullopt);  // '+' in a raw key is a space
+  EXPECT_EQ(query_param("a%2Bb=1", "a+b"), "1");
+}
