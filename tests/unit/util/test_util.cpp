@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <set>
 #include <string>
 #include <string_view>
@@ -199,6 +201,31 @@ TEST(Strings, TrimSplitLower) {
 }
 
 TEST(Clock, Iso8601) { EXPECT_EQ(iso8601_utc_us(1'700'000'000'123'456), "2023-11-14T22:13:20.123456Z"); }
+
+TEST(Clock, Iso8601CachedSecondMatchesFullFormatting) {
+  // The per-thread cache of the date/time part must follow every change of second, minute, day and year, and the
+  // hand-written microseconds must keep their leading zeros.
+  auto reference = [](std::int64_t us) {
+    std::time_t secs = static_cast<std::time_t>(us / 1000000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[40];
+    std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%06ldZ", static_cast<long>(us % 1000000));
+    return std::string(buf);
+  };
+  const std::int64_t starts[] = {0, 1'700'000'000'000'000, 1'735'689'599'000'000 /* 2024-12-31T23:59:59 */,
+                                 4'102'444'799'999'990 /* 2099-12-31T23:59:59.99999 */};
+  for (std::int64_t start : starts) {
+    for (std::int64_t us = start; us < start + 2'500'000; us += 99'991) {
+      ASSERT_EQ(iso8601_utc_us(us), reference(us)) << us;
+    }
+    for (std::int64_t us : {start, start + 7, start + 999'999, start + 1'000'000, start + 60'000'001}) {
+      ASSERT_EQ(iso8601_utc_us(us), reference(us)) << us;
+    }
+  }
+  EXPECT_EQ(iso8601_utc_us(5), "1970-01-01T00:00:00.000005Z");
+}
 
 TEST(JsonRead, ChecksUtf8AndDepthBeforeParsing) {
   using sidetag::util::JsonReadError;
