@@ -394,6 +394,24 @@ class DeliveryTest(unittest.TestCase):
         self.assertTrue(line["from_business_usage_header"])
         self.assertEqual(line["pause_ms"], 1800)
 
+    # (h) An event accepted at the edge of Meta's window leaves it while it waits for its batch: it is dead-lettered
+    # with the reason instead of failing the whole Graph batch; a store visit of the same age (62-day window) goes out.
+    def test_h_event_leaving_the_window_before_delivery_is_dead_lettered(self):
+        st = self.start(config(self.graph_url, batch_delay_ms=1500))
+        edge = now() - 7 * 86400 + 30  # inside the window on arrival, within 60 s of its edge at send time
+        web = capi_event(1, event_id="edge-web", event_time=edge)
+        store = capi_event(2, event_id="edge-store", event_time=edge, action_source="physical_store")
+        store.pop("event_source_url")
+        self.assertEqual(self.post_all(st, [web, store]), ["edge-web", "edge-store"])
+        dl_path = os.path.join(st.dir, "dead-letters.ndjson")
+        self.assertTrue(wait_for(lambda: "edge-store" in delivered_ids(self.fake) and os.path.exists(dl_path), timeout=20))
+        self.assertNotIn("edge-web", delivered_ids(self.fake))
+        with open(dl_path) as f:
+            recs = [json.loads(l) for l in f if l.strip()]
+        self.assertEqual([r["event"]["event_id"] for r in recs], ["edge-web"])
+        self.assertEqual(recs[0]["event"]["event_time"], edge)
+        self.assertIn("left Meta's 7-day window before delivery", recs[0]["reason"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -107,6 +107,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   std::vector<DispatchItem> inbox;
   bool inbox_scheduled = false;  // a drain is posted or its timer armed
 
+  // The event as a tree (dead letters, sandbox records): the DOM when the item still has one, else parsed from text.
+  static json event_json(const DispatchItem& item) {
+    if (!item.event.is_null()) return item.event;
+    return json::parse(item.text, nullptr, false);
+  }
+
   // Io-thread state below.
   std::unique_ptr<net::steady_timer> inbox_timer;
   observe::Gauge& queue_events_gauge = observe::metrics().gauge("sidetag_dispatch_queue_events");
@@ -154,6 +160,15 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void register_item(DispatchItem& item) {
     item.id = ++next_id;
     if (item.text.empty()) item.text = util::to_json_text(item.event);
+    if (item.event.is_object()) {  // replayed records: their event was validated once, but read defensively
+      if (auto t = item.event.find("event_time"); t != item.event.end() && t->is_number()) {
+        item.event_time = t->get<std::int64_t>();
+      }
+      if (auto a = item.event.find("action_source"); a != item.event.end() && a->is_string()) {
+        item.action_source = a->get<std::string>();
+      }
+    }
+    item.event = nullptr;  // queued as text only (see DispatchItem::event)
     item.bytes = item.text.size();
     pending.fetch_add(1);
     bytes.fetch_add(item.bytes);
@@ -270,8 +285,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   void record_sandbox(Batch b) {
     auto c = config();
+    std::vector<json> trees;  // the sandbox file shows the body with the token redacted: built from DOMs (dev only)
+    trees.reserve(b.items.size());
+    for (const auto& i : b.items) trees.push_back(event_json(i));
     std::vector<const json*> events;
-    for (const auto& i : b.items) events.push_back(&i.event);
+    for (const auto& t : trees) events.push_back(&t);
     const auto& first = b.items.front();
     BatchRequest req{"[redacted]", "", first.test_event_code, c->meta.partner_agent};
     json rec = {{"ts", util::iso8601_utc_us(util::now_unix_us())},
@@ -298,6 +316,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void dead_letter(const DispatchItem& item, const std::string& reason, const GraphResult* r) {
     auto c = config();
     const auto now = util::now_unix_us();
+    const json event = event_json(item);
     json rec = {{"id", util::random_hex(8)},
                 {"ts", util::iso8601_utc_us(now)},
                 {"ts_us", now},
@@ -306,7 +325,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                 {"pixel_id", item.pixel_id},
                 {"test_event_code", item.test_event_code},
                 {"reason", reason},
-                {"event", item.event}};
+                {"event", event}};
     if (r) {
       rec["meta_response"] = {{"http_status", r->http_status}, {"code", r->code}, {"error_subcode", r->subcode},
                               {"message", r->message}, {"fbtrace_id", r->fbtrace_id}};
@@ -315,7 +334,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                                 {"stage", "dispatch"},
                                 {"trace_id", item.trace_id},
                                 {"pixel_id", item.pixel_id},
-                                {"event_id", item.event.value("event_id", "")},
+                                {"event_id", event.is_object() ? event.value("event_id", "") : std::string()},
                                 {"reason", reason},
                                 {"fbtrace_id", r ? r->fbtrace_id : ""}});
     if (hooks.dead_letter) {
@@ -353,9 +372,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     const std::int64_t now = util::now_unix_us() / 1'000'000;
     std::vector<DispatchItem> keep;
     for (auto& i : b.items) {
-      const std::string as = i.event.value("action_source", "website");
-      const std::int64_t window = as == "physical_store" ? 62 * 86400 : 7 * 86400;
-      if (i.event.value("event_time", now) < now - window + 60) {
+      const std::int64_t window = i.action_source == "physical_store" ? 62 * 86400 : 7 * 86400;
+      if (i.event_time != 0 && i.event_time < now - window + 60) {
         dead_letter(i, "event left Meta's " + std::to_string(window / 86400) + "-day window before delivery", nullptr);
       } else {
         keep.push_back(std::move(i));

@@ -4,6 +4,7 @@
 
 #include "sidetag/config/config.hpp"
 #include "sidetag/destinations/meta/stages.hpp"
+#include "sidetag/util/json_write.hpp"
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::destinations::meta {
@@ -170,13 +171,19 @@ class DispatchStage final : public pipeline::Stage {
   pipeline::StageResult run(pipeline::Event& ev, const pipeline::StageContext& ctx) override {
     if (!ctx.site || ctx.site->pixels.empty()) return pipeline::StageResult::stop("site has no Meta pixel configured");
     std::string pixels;
+    // Serialized once for every pixel; the dispatcher queues text, not a copy of the tree.
+    const std::string text = util::to_json_text(ev.payload);
+    const std::int64_t event_time = ev.payload.value("event_time", std::int64_t{0});
+    const std::string action_source = ev.payload.value("action_source", "");
     for (const auto& px : ctx.site->pixels) {
       DispatchItem item;
       item.pixel_id = px.id;
       item.access_token = px.access_token;
       item.app_secret = px.app_secret;
       item.test_event_code = ev.data.value("x-sidetag-test_event_code", px.test_event_code);
-      item.event = ev.payload;
+      item.text = text;
+      item.event_time = event_time;
+      item.action_source = action_source;
       item.trace_id = ev.trace.trace_id;
       item.accepted_us = ev.trace.received_us;
       item.commit = CommitScope::current();

@@ -92,7 +92,11 @@ struct DispatchItem {
   std::string access_token;  // secret; the dispatcher prefers the pixel's token in the current configuration
   std::string app_secret;    // secret, optional
   std::string test_event_code;
-  nlohmann::json event;      // the Meta server event
+  // The Meta server event. The dispatch stage hands over only its text (below); a DOM given here (dead-letter replay,
+  // spool replay) is serialized into `text` on submission and then released: a queued event is its text, not a tree.
+  nlohmann::json event;
+  std::int64_t event_time = 0;  // the event's event_time and action_source, for the delivery-window check at send
+  std::string action_source;
   std::string trace_id;
   std::int64_t accepted_us = 0;
   std::shared_ptr<CommitGroup> commit;  // told when the item is durable (null: nobody waits)
@@ -101,7 +105,7 @@ struct DispatchItem {
   std::uint64_t id = 0;      // dispatcher-local
   std::uint64_t seq = 0;     // spool sequence number (disk durability), 0 otherwise
   std::size_t bytes = 0;     // serialized event size, counted against delivery.max_queue_bytes
-  std::string text;          // the event serialized once (Graph bodies are concatenated from it)
+  std::string text;          // the event serialized once (spool record, Graph bodies and dead letters are made from it)
 };
 
 // Where dispatch hands events: the delivery queue (server) or a collector (tests, `sidetag send`).
