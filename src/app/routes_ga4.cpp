@@ -100,7 +100,6 @@ struct Peer {
   bool peer_trusted = false;   // the socket peer is a trusted proxy: X-Forwarded-Host/-Proto are believed
   std::string host;            // lowercase, port removed
   std::string proto;           // https / http
-  std::string xff_chain;       // X-Forwarded-For to send upstream (the received chain + the socket peer)
 };
 
 Peer resolve_peer(const config::ServerConfig& sc, const HttpRequest& req) {
@@ -129,8 +128,6 @@ Peer resolve_peer(const config::ServerConfig& sc, const HttpRequest& req) {
   p.host = host;
   if (p.peer_trusted) p.proto = util::ascii_lower(first_list_value(req.header("x-forwarded-proto")));
   if (p.proto != "https" && p.proto != "http") p.proto = req.tls ? "https" : "http";
-  const std::string socket_ip = g::normalize_ip(req.remote_ip);
-  p.xff_chain = xff.empty() ? socket_ip : xff + ", " + socket_ip;
   return p;
 }
 
@@ -264,11 +261,14 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
   const bool continued = pipeline::parse_traceparent(req.header("traceparent"), parent_trace, parent_span);
 
   // The site of the request's shared tid decides the per-request limit; each hit is still routed by its own tid.
-  const config::SiteConfig* request_site = nullptr;
-  if (auto tid = g::query_param(req.query, "tid")) request_site = site_for_tid(*cfg, *tid);
-  g::HitLimits limits;
-  if (request_site) limits.max_events = request_site->ga4.max_events_per_request;
-  g::HitBatch batch = g::parse_hits(req.query, req.body, limits);
+  g::HitBatch batch = g::parse_hits(req.query, req.body, [&cfg](const g::Params& query_params) {
+    g::HitLimits limits;
+    if (auto tid = query_params.find("tid"); tid != query_params.end()) {
+      if (const auto* request_site = site_for_tid(*cfg, tid->second))
+        limits.max_events = request_site->ga4.max_events_per_request;
+    }
+    return limits;
+  });
   for (const auto& d : batch.dropped) count_drop(d.reason);
   if (!batch.dropped.empty()) {
     std::map<std::string, int> by_reason;
@@ -277,19 +277,35 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
                                         {"dropped", by_reason}, {"lines", batch.hits.size() + batch.dropped.size()}});
   }
 
-  const auto cookies = g::parse_cookie_header(req.header("cookie"));
-  const std::string ua(req.header("user-agent"));
-  const std::string sec_ch_ua(req.header("sec-ch-ua"));
-  const std::string sec_gpc(req.header("sec-gpc"));
+  // What every hit of the request shares, built once: the cookies (_fbp/_fbc checked once here), user agent, IP.
+  g::RequestInfo info;
+  info.cookies = g::parse_cookie_header(req.header("cookie"));
+  info.fb_cookies = g::FbCookies::from(info.cookies);
+  info.user_agent = req.header("user-agent");
+  info.sec_ch_ua = req.header("sec-ch-ua");
+  info.client_ip = peer.client_ip;
+  info.received_ms = now_ms;
+  info.trust_uip = false;  // a browser's _uip is never believed
+  const g::CookieList& cookies = info.cookies;
+  const std::string_view sec_gpc = req.header("sec-gpc");
 
   std::vector<PendingEvent> events;
+  events.reserve(batch.hits.size());  // events are built in place and never moved
   std::vector<std::pair<std::string, std::string>> set_cookies;  // name -> full Set-Cookie value, first wins
   std::set<const config::SiteConfig*> forward_sites;
   bool origin_ok = false;
   const bool single = batch.hits.size() == 1;
+  // Per-site and per-page answers of the previous hit: a request's hits nearly always share the site and the page,
+  // and these were recomputed (parsed, lowercased, split) for each of them.
+  const config::SiteConfig* origin_site = nullptr;  // origin_allowed for this site
+  bool origin_site_ok = false;
+  const config::SiteConfig* domain_site = nullptr;  // cookie domain + subdomain index for this site and page
+  std::string domain_page;
+  std::string cookie_domain;
+  int subdomain_index = 1;
   for (auto& hit : batch.hits) {
     const auto tid_it = hit.params.find("tid");
-    const std::string tid = tid_it == hit.params.end() ? std::string() : tid_it->second;
+    const std::string_view tid = tid_it == hit.params.end() ? std::string_view() : std::string_view(tid_it->second);
     const config::SiteConfig* site = site_for_tid(*cfg, tid);
     if (!site) {
       count_drop("unknown_tid");
@@ -298,7 +314,11 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
       continue;
     }
     if (!origin.empty()) {
-      if (!g::origin_allowed(origin, site->ga4.allowed_origins, site->domains)) {
+      if (site != origin_site) {
+        origin_site = site;
+        origin_site_ok = g::origin_allowed(origin, site->ga4.allowed_origins, site->domains);
+      }
+      if (!origin_site_ok) {
         count_drop("origin_not_allowed");
         observe::log(observe::Level::info, {{"msg", "ga4 hit dropped"}, {"source", "ga4"}, {"stage", "ingest"},
                                             {"reason", "origin_not_allowed"}, {"site", site->id}, {"line", hit.line}});
@@ -309,35 +329,12 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
     forward_sites.insert(site);
     const auto& gc = site->ga4;
 
-    PendingEvent pe;
-    pe.site = site;
-    auto& ev = pe.ev;
-    ev.index = events.size();
-    ev.trace.trace_id = (continued && single) ? parent_trace : pipeline::new_trace_id();
-    ev.trace.parent_span_id = parent_span;
-    ev.trace.env = cfg->env;
-    ev.trace.source = "ga4";
-    ev.trace.site = site->id;
-    ev.trace.received_us = t0_wall;
-
-    g::RequestInfo info;
-    info.user_agent = ua;
-    info.sec_ch_ua = sec_ch_ua;
-    info.client_ip = peer.client_ip;
-    info.cookies = cookies;
-    info.received_ms = now_ms;
-    info.trust_uip = false;  // a browser's _uip is never believed
-    info.use_fpid = gc.fpid;
-    std::vector<std::string> notes;
-    ev.data = g::to_event_data(hit.params, info, &notes);
-    for (auto& n : hit.notes) ev.trace.notes.push_back(std::move(n));
-    for (auto& n : notes) ev.trace.notes.push_back(std::move(n));
-
-    // Consent for the Meta destination.
+    // Everything read from the hit's parameters comes first: to_event_data below takes them over (moves the values).
     auto param = [&](const char* k) -> std::string_view {
       auto it = hit.params.find(k);
       return it == hit.params.end() ? std::string_view{} : std::string_view(it->second);
     };
+    // Consent for the Meta destination.
     std::string_view us_privacy = param("us_privacy");
     if (us_privacy.empty()) {
       if (auto c = g::find_cookie(cookies, "usprivacy")) us_privacy = *c;
@@ -346,23 +343,47 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
     const g::ConsentDecision decision = g::decide_consent(consent, gc.meta_consent);
 
     // Meta browser ids. Cookies are only written when the decision allows it (never with ad_storage denied).
-    const std::string page_location(param("dl"));
-    const std::string cookie_domain = g::choose_cookie_domain(gc.cookie_domain, peer.host, page_location);
-    int idx = g::subdomain_index_for_host(!cookie_domain.empty() ? cookie_domain : g::url_host(page_location));
-    if (idx <= 0) idx = 1;
+    const std::string_view page_location = param("dl");
+    if (site != domain_site || page_location != domain_page) {
+      domain_site = site;
+      domain_page = page_location;
+      cookie_domain = g::choose_cookie_domain(gc.cookie_domain, peer.host, page_location);
+      subdomain_index = g::subdomain_index_for_host(!cookie_domain.empty() ? cookie_domain : g::url_host(page_location));
+      if (subdomain_index <= 0) subdomain_index = 1;
+    }
+    g::BrowserIds ids;
     if (decision.cookies_allowed) {
       g::BrowserIdInput in;
-      if (auto c = g::find_cookie(cookies, "_fbp")) in.existing_fbp = *c;
-      if (auto c = g::find_cookie(cookies, "_fbc")) in.existing_fbc = *c;
+      in.cookies = *info.fb_cookies;
       in.page_location = page_location;
       in.client_id = param("cid");
       in.session_id = param("sid");
       in.page_id = param("_p");
       in.now_ms = now_ms;
-      in.subdomain_index = idx;
+      in.subdomain_index = subdomain_index;
       in.generate_fbp = gc.generate_fbp;
       in.salt = site->id;
-      const g::BrowserIds ids = g::resolve_browser_ids(in);
+      ids = g::resolve_browser_ids(in);
+    }
+
+    auto& pe = events.emplace_back();
+    pe.site = site;
+    auto& ev = pe.ev;
+    ev.index = events.size() - 1;
+    ev.trace.trace_id = (continued && single) ? parent_trace : pipeline::new_trace_id();
+    ev.trace.parent_span_id = parent_span;
+    ev.trace.env = cfg->env;
+    ev.trace.source = "ga4";
+    ev.trace.site = site->id;
+    ev.trace.received_us = t0_wall;
+
+    info.use_fpid = gc.fpid;
+    std::vector<std::string> notes;
+    ev.data = g::to_event_data(std::move(hit.params), info, &notes);  // hit.params' values are gone from here on
+    for (auto& n : hit.notes) ev.trace.notes.push_back(std::move(n));
+    for (auto& n : notes) ev.trace.notes.push_back(std::move(n));
+
+    if (decision.cookies_allowed) {
       if (!ids.fbp.empty()) ev.data["x-fb-ck-fbp"] = ids.fbp;
       if (!ids.fbc.empty()) ev.data["x-fb-ck-fbc"] = ids.fbc;
       if (ids.fbp_minted) ev.trace.notes.push_back("fbp minted (no valid _fbp cookie)");
@@ -417,7 +438,6 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
     pipeline::record_stage(ev, "consent", util::now_unix_us(), 0,
                            decision.drop ? pipeline::Outcome::stopped : pipeline::Outcome::ok, consent_detail);
     pe.consent = ev.trace.stages.back();
-    events.push_back(std::move(pe));
   }
 
   // 1. The browser's answer. It never waits for Meta; it waits for an existing sGTM only when that site relays the
@@ -444,7 +464,7 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
   }
   if (relay_site) {
     pt->proxy(make_hit_forward(*relay_site, req, peer),
-              [r, respond = std::move(respond), own = std::move(own_cookies)](http::ClientResponse resp) mutable {
+              [r = std::move(r), respond = std::move(respond), own = std::move(own_cookies)](http::ClientResponse resp) mutable {
                 // Any answer (or none: timeout, overload) ends in the usual 204; only cookies are taken over.
                 for (auto& [k, v] : resp.headers) {
                   if (!util::iequals(k, "set-cookie")) continue;
@@ -454,7 +474,7 @@ bool handle_ga4_collect(AppState& state, const std::shared_ptr<const config::Con
                 respond(std::move(r));
               });
   } else {
-    respond(HttpResponse(r));
+    respond(std::move(r));  // r is not used below
   }
 
   // 2. Passthrough of the other sites' hits, asynchronously (own thread and io_context).

@@ -9,6 +9,20 @@
 namespace sidetag::sources::ga4 {
 
 std::string IpAddress::to_string() const {
+  if (!v6) {
+    // inet_ntop's IPv4 text (dotted decimal, no leading zeros) written directly: glibc formats it with sprintf,
+    // most of normalize_ip's cost, and every GA4 hit normalizes the client address.
+    char buf[16];
+    char* p = buf;
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i) *p++ = '.';
+      const unsigned b = bytes[i];
+      if (b >= 100) *p++ = static_cast<char>('0' + b / 100);
+      if (b >= 10) *p++ = static_cast<char>('0' + b / 10 % 10);
+      *p++ = static_cast<char>('0' + b % 10);
+    }
+    return std::string(buf, p);
+  }
   char buf[INET6_ADDRSTRLEN] = {};
   if (!inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), buf, sizeof buf)) return {};
   return buf;

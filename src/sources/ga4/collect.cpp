@@ -102,8 +102,8 @@ std::uint32_t fbp_random_for(std::string_view client_id, std::string_view salt) 
 
 BrowserIds resolve_browser_ids(const BrowserIdInput& in) {
   BrowserIds r;
-  if (valid_fb_cookie(in.existing_fbp)) {
-    r.fbp = std::string(in.existing_fbp);
+  if (!in.cookies.fbp().empty()) {
+    r.fbp = std::string(in.cookies.fbp());
   } else if (in.generate_fbp && !in.client_id.empty()) {
     std::int64_t t = 0, sid = 0;
     if (parse_i64(in.session_id, sid) && sid > 0 && sid < 100'000'000'000LL && recent(sid * 1000, in.now_ms, 7 * kDayMs)) {
@@ -123,8 +123,7 @@ BrowserIds resolve_browser_ids(const BrowserIdInput& in) {
   if (auto f = extract_fbclid(in.page_location)) fbclid = std::move(*f);
   std::int64_t click = in.now_ms, p = 0;
   if (parse_i64(in.page_id, p) && recent(p, in.now_ms, kDayMs)) click = p;
-  FbcResult fbc = build_fbc(valid_fb_cookie(in.existing_fbc) ? in.existing_fbc : std::string_view{}, fbclid, click,
-                            in.subdomain_index);
+  FbcResult fbc = build_fbc(in.cookies, fbclid, click, in.subdomain_index);
   r.fbc = std::move(fbc.value);
   r.fbc_action = fbc.action;
   return r;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <map>
+#include <type_traits>
 #include <unordered_map>
 
 #include "sidetag/sources/ga4/client_ip.hpp"
@@ -153,6 +154,19 @@ bool read_quoted(std::string_view s, std::size_t& i, std::string& out) {
   return false;
 }
 
+// A parameter value for the event data: moved out of parameters the caller gave away (to_event_data(Params&&)),
+// copied from borrowed ones. Every value is stored at most once, after the last read of it.
+template <typename Str>
+decltype(auto) pass(Str& v) {
+  if constexpr (std::is_const_v<Str>)
+    return static_cast<const std::string&>(v);
+  else
+    return std::move(v);
+}
+
+template <typename P>  // Params or const Params
+nlohmann::json build_event_data(P& params, const RequestInfo& request, std::vector<std::string>* notes);
+
 }  // namespace
 
 nlohmann::json parse_sec_ch_ua(std::string_view h) {
@@ -188,6 +202,17 @@ nlohmann::json parse_sec_ch_ua(std::string_view h) {
 }
 
 nlohmann::json to_event_data(const Params& params, const RequestInfo& request, std::vector<std::string>* notes) {
+  return build_event_data(params, request, notes);
+}
+
+nlohmann::json to_event_data(Params&& params, const RequestInfo& request, std::vector<std::string>* notes) {
+  return build_event_data(params, request, notes);
+}
+
+namespace {
+
+template <typename P>
+nlohmann::json build_event_data(P& params, const RequestInfo& request, std::vector<std::string>* notes) {
   auto note = [&](std::string s) {
     if (notes) notes->push_back(std::move(s));
   };
@@ -202,7 +227,7 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
     std::vector<std::string> not_forwardable;
     std::string uip;
 
-    for (const auto& [k, v] : params) {
+    for (auto& [k, v] : params) {  // v is const for borrowed params
       if (k.empty()) continue;
       if (!util::valid_utf8(k)) {
         note("param dropped (invalid UTF-8 key)");
@@ -230,7 +255,7 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
         continue;
       }
       if (has_prefix(key, "ep.")) {
-        event_params.emplace_back(key.substr(3), v);
+        event_params.emplace_back(key.substr(3), pass(v));
         continue;
       }
       if (has_prefix(key, "epn.")) {
@@ -238,12 +263,12 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
           event_params.emplace_back(key.substr(4), std::move(*n));
         } else {
           note("epn." + k.substr(4) + " not numeric: kept as string");
-          event_params.emplace_back(key.substr(4), v);
+          event_params.emplace_back(key.substr(4), pass(v));
         }
         continue;
       }
       if (has_prefix(key, "up.")) {
-        uprops[key.substr(3)] = v;
+        uprops[key.substr(3)] = pass(v);
         continue;
       }
       if (has_prefix(key, "upn.")) {
@@ -251,12 +276,12 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
           uprops[key.substr(4)] = std::move(*n);
         } else {
           note("upn." + k.substr(4) + " not numeric: kept as string");
-          uprops[key.substr(4)] = v;
+          uprops[key.substr(4)] = pass(v);
         }
         continue;
       }
       if (has_prefix(key, "sst.")) {
-        sst[key.substr(4)] = v;
+        sst[key.substr(4)] = pass(v);
         continue;
       }
       if (key.size() >= 4 && std::memcmp(key.data(), "gap.", 4) == 0) continue;
@@ -264,8 +289,8 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
         const std::string_view target = t->map ? t->map->key : std::string_view();
         switch (t->kind) {
           case ParamKind::string:
-            d[target] = v;
-            if (key == "uid") uprops["_user_id"] = v;
+            if (key == "uid") uprops["_user_id"] = v;  // before the value moves into d
+            d[target] = pass(v);
             break;
           case ParamKind::number:
             if (auto n = parse_number(v))
@@ -279,10 +304,10 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
             else if (v == "0" || v == "false")
               d[target] = false;
             else
-              d[target] = v;
+              d[target] = pass(v);
             break;
           case ParamKind::client_hint:
-            hints[target] = v;
+            hints[target] = pass(v);
             break;
           case ParamKind::hint_flag:
             hints[target] = v == "1";
@@ -291,10 +316,10 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
             hints["full_version_list"] = full_version_list(v);
             break;
           case ParamKind::sst_copy:
-            sst[key] = v;
+            sst[key] = pass(v);
             break;
           case ParamKind::uip:
-            uip = v;
+            uip = pass(v);
             break;
           case ParamKind::dropped:
             break;
@@ -305,13 +330,13 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
         continue;
       }
       if (key.front() == '_') {
-        if (key.size() > 1) sys[key.substr(1)] = v;
+        if (key.size() > 1) sys[key.substr(1)] = pass(v);
         continue;
       }
       std::string unknown;  // unknown parameter: kept (§7.3 rule 6)
       unknown.reserve(5 + key.size());
       unknown.append("x-ga-").append(key);
-      d[std::move(unknown)] = v;
+      d[std::move(unknown)] = pass(v);
     }
 
     for (auto& [name, value] : event_params) {
@@ -351,8 +376,9 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
     if (request.received_ms > 0) sst["request_start_time_ms"] = request.received_ms;
     if (!sst.empty()) d["x-sst-system_properties"] = std::move(sst);
 
-    if (auto fbp = find_cookie(request.cookies, "_fbp"); fbp && valid_fb_cookie(*fbp)) d["x-fb-ck-fbp"] = std::string(*fbp);
-    if (auto fbc = find_cookie(request.cookies, "_fbc"); fbc && valid_fb_cookie(*fbc)) d["x-fb-ck-fbc"] = std::string(*fbc);
+    const FbCookies fb = request.fb_cookies ? *request.fb_cookies : FbCookies::from(request.cookies);
+    if (!fb.fbp().empty()) d["x-fb-ck-fbp"] = std::string(fb.fbp());
+    if (!fb.fbc().empty()) d["x-fb-ck-fbc"] = std::string(fb.fbc());
 
     if (request.use_fpid) {
       auto fpid = find_cookie(request.cookies, "FPID");
@@ -370,5 +396,7 @@ nlohmann::json to_event_data(const Params& params, const RequestInfo& request, s
   }
   return d;
 }
+
+}  // namespace
 
 }  // namespace sidetag::sources::ga4

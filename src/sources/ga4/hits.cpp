@@ -68,9 +68,15 @@ void finish_hit(Hit&& hit, HitBatch& batch, const HitLimits& limits, bool bad_ev
 }  // namespace
 
 HitBatch parse_hits(std::string_view query, std::string_view body, const HitLimits& limits) {
+  return parse_hits(query, body, [&](const Params&) { return limits; });
+}
+
+HitBatch parse_hits(std::string_view query, std::string_view body,
+                    const std::function<HitLimits(const Params& query_params)>& limits_for) {
   HitBatch batch;
   try {
     Params base = parse_query(query);
+    const HitLimits limits = limits_for(base);
     std::vector<std::string> base_notes;
     bool base_bad_en = false;
     sanitize(base, limits, base_notes, base_bad_en);

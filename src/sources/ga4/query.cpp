@@ -1,6 +1,9 @@
 #include "sidetag/sources/ga4/query.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "sidetag/util/strings.hpp"
@@ -18,25 +21,40 @@ int key_compare(std::string_view a, std::string_view b) {
   }
   return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
 }
+
+// The first 8 bytes of a key (zero-padded) as a big-endian integer: when two prefixes differ, their integer order is
+// key_compare's order (a padding zero sorts before any byte, like the end of the shorter key), so most comparisons
+// of a sort are one integer compare. Equal prefixes say nothing ("a" and "a\0"): then the whole keys are compared.
+std::uint64_t key_prefix(std::string_view k) {
+  unsigned char b[8] = {};
+  std::memcpy(b, k.data(), std::min<std::size_t>(k.size(), 8));
+  std::uint64_t v;
+  std::memcpy(&v, b, 8);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+  return v;
+}
 }  // namespace
 
 Params::Params(std::vector<value_type> pairs) {
-  // Sorts small (view, wire index) records instead of the string pairs, then moves each kept pair once; the wire
-  // index orders equal keys so that the last of each run is the last duplicate.
+  // Sorts small (prefix, view, wire index) records instead of the string pairs, then moves each kept pair once; the
+  // wire index orders equal keys so that the last of each run is the last duplicate.
   struct Ref {
+    std::uint64_t prefix;
     std::string_view key;
     std::size_t index;
   };
   std::vector<Ref> refs;
   refs.reserve(pairs.size());
-  for (std::size_t i = 0; i < pairs.size(); ++i) refs.push_back({pairs[i].first, i});
+  for (std::size_t i = 0; i < pairs.size(); ++i) refs.push_back({key_prefix(pairs[i].first), pairs[i].first, i});
   std::sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
     const int c = key_compare(a.key, b.key);
     return c < 0 || (c == 0 && a.index < b.index);
   });
   entries_.reserve(refs.size());
   for (std::size_t i = 0; i < refs.size(); ++i) {
-    if (i + 1 < refs.size() && key_compare(refs[i + 1].key, refs[i].key) == 0) continue;
+    if (i + 1 < refs.size() && refs[i + 1].prefix == refs[i].prefix && key_compare(refs[i + 1].key, refs[i].key) == 0)
+      continue;
     entries_.push_back(std::move(pairs[refs[i].index]));
   }
 }

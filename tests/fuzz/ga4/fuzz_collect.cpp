@@ -26,8 +26,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)origin_allowed(origin, {"https://a.b", "*.shop.com"}, {});
   auto cookies = parse_cookie_header(cookie);
   BrowserIdInput bi;
-  if (auto c = find_cookie(cookies, "_fbp")) bi.existing_fbp = *c;
-  if (auto c = find_cookie(cookies, "_fbc")) bi.existing_fbc = *c;
+  bi.cookies = FbCookies::from(cookies);
+  // FbCookies keeps exactly the first cookie of each name when it passes valid_fb_cookie (checked once per request).
+  auto expected = [&](const char* name) {
+    auto c = find_cookie(cookies, name);
+    return c && valid_fb_cookie(*c) ? *c : std::string_view{};
+  };
+  if (bi.cookies.fbp() != expected("_fbp") || bi.cookies.fbc() != expected("_fbc") ||
+      bi.cookies.fbc_segment3() != fb_cookie_segment3(bi.cookies.fbc()))
+    std::abort();
   bi.page_location = dl;
   bi.client_id = cid;
   bi.session_id = sid;

@@ -28,6 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& hit : batch.hits) {
     std::vector<std::string> notes;
     nlohmann::json e = to_event_data(hit.params, req, &notes);
+    // The overload that takes the values over (the route's) must give exactly the same data and notes.
+    std::vector<std::string> moved_notes;
+    if (to_event_data(Params(hit.params), req, &moved_notes) != e || moved_notes != notes) std::abort();
     // Must serialise without throwing: every string is valid UTF-8.
     std::string s = e.dump();
     if (!sidetag::util::valid_utf8(s)) std::abort();

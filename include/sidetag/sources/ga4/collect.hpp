@@ -32,8 +32,7 @@ bool host_in_domain(std::string_view host, std::string_view domain);
 std::uint32_t fbp_random_for(std::string_view client_id, std::string_view salt);
 
 struct BrowserIdInput {
-  std::string_view existing_fbp;   // _fbp cookie ("" when absent)
-  std::string_view existing_fbc;   // _fbc cookie
+  FbCookies cookies;               // the request's _fbp/_fbc, checked once per request (FbCookies::from)
   std::string_view page_location;  // dl: fbclid is read from its query
   std::string_view client_id;      // browser cid (not FPID): fbp seed
   std::string_view session_id;     // sid (unix s): fbp creation time, so parallel hits agree
@@ -48,7 +47,7 @@ struct BrowserIds {
   bool fbp_minted = false;
   FbcAction fbc_action = FbcAction::none;
 };
-// fbp: a valid cookie is kept; else (generate_fbp and a client id) fb.<idx>.<t>.<fbp_random_for(cid)> where t is
+// fbp: the valid cookie is kept; else (generate_fbp and a client id) fb.<idx>.<t>.<fbp_random_for(cid)> where t is
 // sid*1000 when sid is within the last 7 days, else the cid's first-seen second *1000 when that is within the last
 // 7 days, else now_ms. fbc: build_fbc with the click time = _p when it is a plausible recent ms timestamp, else now.
 BrowserIds resolve_browser_ids(const BrowserIdInput& in);

@@ -25,6 +25,25 @@ bool valid_fb_cookie(std::string_view value);
 // Segment 3 (the fbclid / random part) of a valid cookie, else empty.
 std::string_view fb_cookie_segment3(std::string_view value);
 
+// A request's Meta cookies, each checked once with valid_fb_cookie. Cookies belong to the request, not to a hit: the
+// route makes one of these per request and hands it to every hit's to_event_data and resolve_browser_ids, which
+// used to check the same two values again (up to six times per hit). Only the factories below set the values, so a
+// non-empty fbp()/fbc() has always passed valid_fb_cookie. Views point where the checked text points.
+class FbCookies {
+ public:
+  FbCookies() = default;  // no cookies
+  // The first _fbp and the first _fbc (find_cookie); an invalid first one counts as absent.
+  static FbCookies from(const CookieList& cookies);
+  // Raw cookie values ("" = absent), each checked here.
+  static FbCookies from_values(std::string_view fbp, std::string_view fbc);
+  std::string_view fbp() const { return fbp_; }  // "" when absent or invalid
+  std::string_view fbc() const { return fbc_; }  // "" when absent or invalid
+  std::string_view fbc_segment3() const { return fbc_segment3_; }  // fb_cookie_segment3(fbc()), found by the check
+
+ private:
+  std::string_view fbp_, fbc_, fbc_segment3_;
+};
+
 // An fbclid usable inside a cookie: non-empty, <= 1024 chars, no '.', no whitespace/control/;,"\ characters.
 bool valid_fbclid(std::string_view fbclid);
 
@@ -38,6 +57,8 @@ struct FbcResult {
 // An invalid fbclid is ignored (treated as absent).
 FbcResult build_fbc(std::string_view existing_fbc_cookie, std::string_view fbclid, std::int64_t now_ms,
                     int subdomain_index);
+// The same with the request's already checked cookies (only fbc() is used): no second validation per hit.
+FbcResult build_fbc(const FbCookies& existing, std::string_view fbclid, std::int64_t now_ms, int subdomain_index);
 // fb.<idx>.<now_ms>.<random>; `random` is the caller's random number (cpb: floor(rand * 2147483647)).
 std::string mint_fbp(std::int64_t now_ms, std::uint32_t random, int subdomain_index);
 

@@ -18,6 +18,9 @@ struct RequestInfo {
   std::string sec_ch_ua;       // Sec-CH-UA header -> client_hints.brands (when present)
   std::string client_ip;       // already resolved (resolve_client_ip) -> ip_override
   CookieList cookies;          // views must outlive the to_event_data call
+  // FbCookies::from(cookies) when the caller already has it (the route: once per request, shared by its hits);
+  // without it to_event_data checks _fbp/_fbc itself. Same result either way.
+  std::optional<FbCookies> fb_cookies;
   std::int64_t received_ms = 0;  // -> x-sst-system_properties.request_start_time_ms
   bool trust_uip = false;      // when true a `_uip` param replaces client_ip in ip_override
   bool use_fpid = false;       // FPID mode (§8): client_id from the FPID cookie, cid -> x-ga-js_client_id
@@ -51,5 +54,9 @@ nlohmann::json parse_sec_ch_ua(std::string_view header);
 // The whole mapping. Never throws; every emitted string is valid UTF-8 (invalid ones dropped, noted).
 nlohmann::json to_event_data(const Params& params, const RequestInfo& request,
                              std::vector<std::string>* notes = nullptr);
+// The same result, for a caller that gives the parameters away (the route owns each parsed hit): value strings
+// are moved into the event data instead of copied. `params` keeps its keys, but its values are unspecified
+// afterwards (moved from): read what you need from it before the call.
+nlohmann::json to_event_data(Params&& params, const RequestInfo& request, std::vector<std::string>* notes = nullptr);
 
 }  // namespace sidetag::sources::ga4

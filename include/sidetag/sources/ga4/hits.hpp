@@ -1,6 +1,7 @@
 #pragma once
 // Splitting one /g/collect request (query + body) into hits (ga4-collect.md §2). Pure, never throws.
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,5 +38,10 @@ struct HitBatch {
 // Invalid UTF-8 in a key or value: the parameter is dropped with a note; when it is `en` the hit is dropped.
 // A hit with no `en` after the overlay is dropped ("missing_event_name").
 HitBatch parse_hits(std::string_view query, std::string_view body, const HitLimits& limits = {});
+// The same with the limits chosen from the query's parameters (as parsed, before any is dropped; called once):
+// the route picks the request's event limit by the site of the query's `tid` from this parse instead of scanning
+// the query a second time for it (query_param).
+HitBatch parse_hits(std::string_view query, std::string_view body,
+                    const std::function<HitLimits(const Params& query_params)>& limits_for);
 
 }  // namespace sidetag::sources::ga4

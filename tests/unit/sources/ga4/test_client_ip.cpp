@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
 #include "sidetag/sources/ga4/client_ip.hpp"
 
 using namespace sidetag::sources::ga4;
@@ -28,6 +30,24 @@ TEST(Ga4ClientIp, NormalizeForms) {
   for (auto bad : {"", "unknown", "_hidden", "1.2.3", "1.2.3.256", "fe80::1%eth0", "[2001:db8::1", "[::1]x",
                    "1.2.3.4:80:90x", "01.2.3.4", "a.b.c.d"})
     EXPECT_EQ(normalize_ip(bad), "") << bad;
+}
+
+TEST(Ga4ClientIp, Ipv4TextSameAsInetNtop) {
+  // IpAddress::to_string formats IPv4 itself: every byte value in every position, against the C library.
+  for (unsigned v = 0; v < 256; ++v) {
+    for (std::size_t pos = 0; pos < 4; ++pos) {
+      for (std::uint8_t other : {0, 7, 10, 99, 100, 255}) {
+        IpAddress ip;
+        ip.bytes = {other, other, other, other};
+        ip.bytes[pos] = static_cast<std::uint8_t>(v);
+        char buf[INET_ADDRSTRLEN] = {};
+        ASSERT_NE(inet_ntop(AF_INET, ip.bytes.data(), buf, sizeof buf), nullptr);
+        ASSERT_EQ(ip.to_string(), buf);
+      }
+    }
+  }
+  EXPECT_EQ(normalize_ip(" 081.002.069.160 "), "");  // inet_pton rejects leading zeros (unchanged)
+  EXPECT_EQ(normalize_ip("[::ffff:10.0.0.1]:443"), "10.0.0.1");
 }
 
 TEST(Ga4ClientIp, Cidr) {

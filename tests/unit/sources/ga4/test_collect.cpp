@@ -69,13 +69,13 @@ TEST(Ga4BrowserIds, FbpTimeFallsBackToClientIdThenNow) {
 
 TEST(Ga4BrowserIds, ExistingFbpKeptNoClientIdNoMint) {
   BrowserIdInput in;
-  in.existing_fbp = "fb.1.1596403881668.1116446470";
+  in.cookies = FbCookies::from_values("fb.1.1596403881668.1116446470", "");
   in.client_id = "1.2";
   in.now_ms = kNowMs;
   auto r = resolve_browser_ids(in);
   EXPECT_EQ(r.fbp, "fb.1.1596403881668.1116446470");
   EXPECT_FALSE(r.fbp_minted);
-  in.existing_fbp = "garbage";
+  in.cookies = FbCookies::from_values("garbage", "");
   in.client_id = "";
   EXPECT_EQ(resolve_browser_ids(in).fbp, "");
   in.client_id = "1.2";
@@ -93,7 +93,7 @@ TEST(Ga4BrowserIds, FbcFromFbclidKeepsCaseAndOriginalClickTime) {
   EXPECT_EQ(r.fbc, "fb.1." + std::to_string(kNowMs - 5000) + ".IwAR_AbC-9");
   EXPECT_EQ(r.fbc_action, FbcAction::minted);
   // The cookie already carries this fbclid: the original click time stays (also with a 5th segment).
-  in.existing_fbc = "fb.1.1700000000000.IwAR_AbC-9.AQQCAQAB";
+  in.cookies = FbCookies::from_values("", "fb.1.1700000000000.IwAR_AbC-9.AQQCAQAB");
   r = resolve_browser_ids(in);
   EXPECT_EQ(r.fbc, "fb.1.1700000000000.IwAR_AbC-9.AQQCAQAB");
   EXPECT_EQ(r.fbc_action, FbcAction::kept);
@@ -106,7 +106,7 @@ TEST(Ga4BrowserIds, FbcFromFbclidKeepsCaseAndOriginalClickTime) {
   // No fbclid: the cookie is kept as is; none at all: nothing.
   in.page_location = "https://shop.com/";
   EXPECT_EQ(resolve_browser_ids(in).fbc, "fb.1.1700000000000.IwAR_AbC-9.AQQCAQAB");
-  in.existing_fbc = "";
+  in.cookies = {};
   EXPECT_EQ(resolve_browser_ids(in).fbc_action, FbcAction::none);
 }
 

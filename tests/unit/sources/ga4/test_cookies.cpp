@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
 #include "sidetag/sources/ga4/cookies.hpp"
 
 using namespace sidetag::sources::ga4;
@@ -39,6 +43,94 @@ TEST(Ga4FbIds, ValidateCookie) {
   EXPECT_FALSE(valid_fb_cookie(""));
   EXPECT_EQ(fb_cookie_segment3("fb.1.1554763741205.AbC.BA"), "AbC");
   EXPECT_EQ(fb_cookie_segment3("junk"), "");
+}
+
+namespace {
+// meta-capi.md §8.2 written plainly (split on '.', then check each part): the reference for valid_fb_cookie's
+// one-pass check.
+bool reference_valid_fb_cookie(std::string_view v) {
+  if (v.empty() || v.size() > 2048) return false;
+  for (unsigned char c : v)
+    if (c <= 0x20 || c >= 0x7F || c == ';' || c == ',' || c == '"' || c == '\\') return false;
+  std::vector<std::string> parts(1);
+  for (char c : v) {
+    if (c == '.')
+      parts.emplace_back();
+    else
+      parts.back() += c;
+  }
+  auto digits = [](const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; };
+  return (parts.size() == 4 || parts.size() == 5) && parts[0] == "fb" && digits(parts[1]) && digits(parts[2]) &&
+         !parts[3].empty() && (parts.size() == 4 || parts[4].size() == 2 || parts[4].size() == 8);
+}
+}  // namespace
+
+TEST(Ga4FbIds, ValidateCookieMatchesThePlainRuleOnGeneratedValues) {
+  // Values built from parts that hit every rule (prefix, digits, empty parts, appendix lengths, bad bytes, part
+  // count), so that both answers occur often; a fixed seed keeps failures reproducible.
+  const std::vector<std::string> pieces = {"",   "fb", "fx", "f",  "1",        "1554763741205", "1a", "a",  "AbC-_",
+                                           "ab", "BA", "abcdefgh", "abcdefg", "a b", "a;b", "a,b", "\x7f", "\xc3\xa9", "\""};
+  std::mt19937 rng(12345);
+  int valid = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const int parts = 1 + static_cast<int>(rng() % 6);
+    std::string v;
+    for (int p = 0; p < parts; ++p) {
+      if (p) v += '.';
+      // Mostly the shape of a real cookie, so that the valid side is well covered.
+      if (p == 0 && rng() % 4) v += "fb";
+      else if ((p == 1 || p == 2) && rng() % 4) v += std::to_string(rng() % 100000);
+      else v += pieces[rng() % pieces.size()];
+    }
+    const bool want = reference_valid_fb_cookie(v);
+    valid += want;
+    ASSERT_EQ(valid_fb_cookie(v), want) << v;
+    const auto seg = fb_cookie_segment3(v);
+    if (want) {
+      // Segment 3 is the text between the third and the fourth dot (or the end).
+      std::size_t d = 0;
+      for (int k = 0; k < 3; ++k) d = v.find('.', d) + 1;
+      ASSERT_EQ(seg, std::string_view(v).substr(d, v.find('.', d) - d)) << v;
+    } else {
+      ASSERT_EQ(seg, "") << v;
+    }
+  }
+  EXPECT_GT(valid, 1000);  // the generator really reaches valid cookies (1259 of 20000 with this seed)
+  EXPECT_FALSE(valid_fb_cookie("fb.1.2.3" + std::string(2041, 'x')));  // 2049 bytes
+  EXPECT_TRUE(valid_fb_cookie("fb.1.2.3" + std::string(2040, 'x')));
+}
+
+TEST(Ga4FbIds, FbCookiesCheckOncePerRequest) {
+  // The first cookie of each name, like find_cookie; an invalid first one counts as absent even when a later
+  // duplicate is valid (the per-hit code never looked further either).
+  const std::string header = "_ga=1; _fbp=fb.1.1596403881668.1116446470; _fbc=fb.1.1554763741205.IwAR_x.BA; _fbp=x";
+  auto c = FbCookies::from(parse_cookie_header(header));
+  EXPECT_EQ(c.fbp(), "fb.1.1596403881668.1116446470");
+  EXPECT_EQ(c.fbc(), "fb.1.1554763741205.IwAR_x.BA");
+  EXPECT_EQ(c.fbc_segment3(), "IwAR_x");
+  c = FbCookies::from(parse_cookie_header("_fbp=garbage; _fbp=fb.1.2.3; _fbc=fb.1.2"));
+  EXPECT_EQ(c.fbp(), "");
+  EXPECT_EQ(c.fbc(), "");
+  EXPECT_EQ(c.fbc_segment3(), "");
+  c = FbCookies::from_values("fb.1.2.3", "fb.1.2.abc");
+  EXPECT_EQ(c.fbp(), "fb.1.2.3");
+  EXPECT_EQ(c.fbc_segment3(), "abc");
+  EXPECT_EQ(FbCookies().fbp(), "");
+  EXPECT_EQ(FbCookies::from_values("fb.1.2.3;", "fb.1.2.a b").fbc(), "");
+  EXPECT_EQ(FbCookies::from_values("fb.1.2.3;", "").fbp(), "");
+}
+
+TEST(Ga4FbIds, BuildFbcFromCheckedCookiesSameAsFromTheRawValue) {
+  const std::int64_t now = 1764340310123;
+  for (std::string_view existing : {"", "garbage", "fb.1.1554763741205.IwAR2xYz-AbC_123.Bg", "fb.1.1554763741205.Old",
+                                    "fb.1.1554763741205.iwar2xyz-abc_123", "fb.1.1554763741205.a b"}) {
+    for (std::string_view click : {"", "IwAR2xYz-AbC_123", "Old", "a.b", "abc;Path=/"}) {
+      const auto raw = build_fbc(existing, click, now, 2);
+      const auto checked = build_fbc(FbCookies::from_values("", existing), click, now, 2);
+      EXPECT_EQ(raw.value, checked.value) << existing << " / " << click;
+      EXPECT_EQ(raw.action, checked.action) << existing << " / " << click;
+    }
+  }
 }
 
 TEST(Ga4FbIds, BuildFbc) {

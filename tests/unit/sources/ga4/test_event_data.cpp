@@ -8,8 +8,19 @@ using namespace sidetag::sources::ga4;
 using nlohmann::json;
 
 namespace {
+// Both overloads, which must agree on the data and the notes: every test through ev() checks the one that copies
+// the parameter values (callers that keep the params) and the one that moves them (the route), and that the
+// borrowed params are left unchanged.
 json ev(std::string_view query, RequestInfo req = {}, std::vector<std::string>* notes = nullptr) {
-  return to_event_data(parse_query(query), req, notes);
+  const Params params = parse_query(query);
+  std::vector<std::string> copied_notes, moved_notes;
+  json copied = to_event_data(params, req, &copied_notes);
+  EXPECT_EQ(params, parse_query(query)) << "to_event_data(const Params&) changed its input";
+  json moved = to_event_data(parse_query(query), req, &moved_notes);
+  EXPECT_EQ(copied, moved) << query;
+  EXPECT_EQ(copied_notes, moved_notes) << query;
+  if (notes) *notes = std::move(moved_notes);
+  return moved;
 }
 bool has_note(const std::vector<std::string>& notes, std::string_view needle) {
   for (auto& n : notes)
@@ -220,6 +231,52 @@ TEST(Ga4EventData, SecChUaBrands) {
   json e = to_event_data(parse_query("en=x&uap=Windows"), req);
   EXPECT_EQ(e["client_hints"]["platform"], "Windows");
   EXPECT_EQ(e["client_hints"]["brands"][0]["version"], "116");
+}
+
+TEST(Ga4EventData, MovedParamsGiveTheSameDataForEveryKindOfParameter) {
+  // One hit with a parameter of each mapping (plain, uid's two targets, number, boolean fallback, client hint, ep.,
+  // epn. fallback, up., upn. fallback, sst., ngs, _uip, _x, unknown, items, em) and values longer than the
+  // small-string buffer, so that a value read after being moved would show up as an empty or missing string.
+  const std::string long_v = "value-longer-than-sixteen-bytes-";
+  std::string q = "en=purchase&uid=" + long_v + "u&dl=https%3A%2F%2Fshop.example%2Fp%3Ffbclid%3D" + long_v +
+                  "&dma=maybe-" + long_v + "&sct=3&_et=x&uap=" + long_v + "p&uamb=1&uafvl=A%3B1%7CB%3B2" +
+                  "&ep.coupon=" + long_v + "c&epn.value=abc-" + long_v + "&epn.tax=1.5&up.tier=" + long_v +
+                  "t&upn.age=old-" + long_v + "&sst.etld=" + long_v + "e&ngs=" + long_v + "n&_uip=1.2.3.4&_ab=" +
+                  long_v + "s&zz=" + long_v + "z&pr1=idA~nm" + long_v + "&em=tv.1~em." + kEmailB64 + "&ep.client_id=x";
+  RequestInfo req;
+  req.client_ip = "81.2.69.160";
+  req.user_agent = "UA " + long_v;
+  std::vector<std::string> notes;
+  json e = ev(q, req, &notes);  // ev() compares both overloads
+  EXPECT_EQ(e["user_id"], long_v + "u");
+  EXPECT_EQ(e["x-ga-mp2-user_properties"]["_user_id"], long_v + "u");  // read before uid's value moved into user_id
+  EXPECT_EQ(e["x-ga-dma"], "maybe-" + long_v);
+  EXPECT_EQ(e["client_hints"]["platform"], long_v + "p");
+  EXPECT_EQ(e["coupon"], long_v + "c");
+  EXPECT_EQ(e["value"], "abc-" + long_v);
+  EXPECT_EQ(e["x-ga-mp2-user_properties"]["tier"], long_v + "t");
+  EXPECT_EQ(e["x-ga-mp2-user_properties"]["age"], "old-" + long_v);
+  EXPECT_EQ(e["x-sst-system_properties"]["etld"], long_v + "e");
+  EXPECT_EQ(e["x-sst-system_properties"]["ngs"], long_v + "n");
+  EXPECT_EQ(e["x-ga-system_properties"]["ab"], long_v + "s");
+  EXPECT_EQ(e["x-ga-zz"], long_v + "z");
+  EXPECT_EQ(e["items"][0]["item_name"], long_v);
+  EXPECT_EQ(e["ip_override"], "81.2.69.160");
+  EXPECT_TRUE(has_note(notes, "_uip ignored"));
+  EXPECT_TRUE(has_note(notes, "reserved key client_id"));
+}
+
+TEST(Ga4EventData, CheckedFbCookiesGiveTheSameDataAsTheCookieList) {
+  for (std::string_view header : {"_fbp=fb.1.1596403881668.1116446470; _fbc=fb.1.1554763741205.IwAR_x",
+                                  "_fbp=garbage; _fbc=fb.1.2.a b", "_fbp=x; _fbp=fb.1.2.3", ""}) {
+    RequestInfo found;
+    found.cookies = parse_cookie_header(header);
+    RequestInfo given = found;
+    given.fb_cookies = FbCookies::from(given.cookies);
+    const json a = ev("en=x", found), b = ev("en=x", given);
+    EXPECT_EQ(a, b) << header;
+    EXPECT_EQ(a.contains("x-fb-ck-fbp"), header.substr(0, 10) == "_fbp=fb.1.") << header;
+  }
 }
 
 TEST(Ga4Items, MultiByteFieldCodeRegression) {

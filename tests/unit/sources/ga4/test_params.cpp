@@ -81,6 +81,26 @@ TEST(Ga4Params, KeyOrderIsStdStringOrder) {
   for (const auto& k : keys) EXPECT_EQ(Params(pairs).at(k), "v" + k);
 }
 
+TEST(Ga4Params, KeyOrderAroundThePrefixLength) {
+  // The sort compares the first 8 bytes as one integer and only then whole keys: keys of 6 to 10 bytes that share
+  // those 8 bytes, end inside them or just after, with NUL (equal to the padding) and 0xFF bytes around the
+  // boundary, and repeated keys (the last one wins).
+  std::uint32_t x = 11;
+  auto next = [&] { return x = x * 1103515245u + 12345u, (x >> 16) & 0x7fff; };
+  const char alphabet[] = {'\0', 'a', '\xff'};
+  for (int round = 0; round < 300; ++round) {
+    std::vector<Params::value_type> pairs;
+    Model m;
+    for (unsigned i = 1 + next() % 16; i > 0; --i) {
+      std::string k = "abcde";
+      for (unsigned n = 1 + next() % 5; n > 0; --n) k += alphabet[next() % 3];
+      pairs.emplace_back(k, std::to_string(next()));
+      m.insert_or_assign(pairs.back().first, pairs.back().second);
+    }
+    expect_same(Params(pairs), m, "round " + std::to_string(round));
+  }
+}
+
 TEST(Ga4Params, RandomOperationsMatchStdMap) {
   std::uint32_t x = 7;
   auto next = [&] { return x = x * 1103515245u + 12345u, (x >> 16) & 0x7fff; };

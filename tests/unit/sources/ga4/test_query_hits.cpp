@@ -125,6 +125,34 @@ TEST(Ga4Hits, FiveHundredLineBatchIsCapped) {
   EXPECT_EQ(b.dropped_count(), 497u);
 }
 
+TEST(Ga4Hits, LimitsChosenFromTheQueryParams) {
+  std::string body;
+  for (int i = 0; i < 10; ++i) body += "en=e" + std::to_string(i) + "\n";
+  // The callback sees the query as parse_query gives it (decoded, last duplicate wins, before sanitize drops the
+  // invalid value), exactly once, and its limits apply to the request.
+  int calls = 0;
+  auto b = parse_hits("tid=G-1&t%69d=G-2&dt=%FF", body, [&](const Params& q) {
+    ++calls;
+    EXPECT_EQ(q, parse_query("tid=G-1&t%69d=G-2&dt=%FF"));
+    HitLimits l;
+    l.max_events = q.at("tid") == "G-2" ? 4 : 1;
+    return l;
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(b.hits.size(), 4u);
+  EXPECT_EQ(b.dropped_count(), 6u);
+  EXPECT_FALSE(b.hits[0].params.contains("dt"));
+  // Same batch as with the fixed limits.
+  HitLimits l4;
+  l4.max_events = 4;
+  auto fixed = parse_hits("tid=G-1&t%69d=G-2&dt=%FF", body, l4);
+  ASSERT_EQ(fixed.hits.size(), b.hits.size());
+  for (std::size_t i = 0; i < b.hits.size(); ++i) {
+    EXPECT_EQ(fixed.hits[i].params, b.hits[i].params);
+    EXPECT_EQ(fixed.hits[i].notes, b.hits[i].notes);
+  }
+}
+
 TEST(Ga4Hits, InvalidUtf8) {
   // invalid value: the parameter is dropped and noted, the hit survives
   auto b = parse_hits("en=page_view&dt=%FF%FE&dl=https%3A%2F%2Fa.example%2F", "");
