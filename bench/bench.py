@@ -195,7 +195,7 @@ def ceiling(workdir, cpu):
 
 # ------------------------------------------------------------------------------------------------------------------
 def sidetag_config(port, graph_port, work, batch_delay_ms, with_ga4=True, extra_sources="", with_delivery=True,
-                   durability="disk", log_level="info"):
+                   durability="disk", log_level="info", fsync_interval_ms=None):
     # GA4 with passthrough off: the issue's target ("GA4 hits, passthrough off, >= 40 % of nginx") measures
     # sidetag's own work, not a second HTTP client to Google.
     ga4 = (f"    ga4:\n      measurement_ids: [{TID}]\n      passthrough: \"off\"\n" if with_ga4 else "")
@@ -221,7 +221,8 @@ def sidetag_config(port, graph_port, work, batch_delay_ms, with_ga4=True, extra_
         delivery:
           durability: {durability}    # disk, the production default: accepted events are spooled (group-committed fsync)
           spool_dir: {work}/spool
-        """) if with_delivery else "") + textwrap.dedent(f"""\
+        """) + (f"  fsync_interval_ms: {fsync_interval_ms}\n" if fsync_interval_ms is not None else "")
+        if with_delivery else "") + textwrap.dedent(f"""\
         sites:
           shop:
             domains: [shop.example]
@@ -493,7 +494,8 @@ def run_http_scenario(sc, args, binary, graph, work, baseline=False):
     # Older builds may not know the ga4 or delivery sections yet: fall back to what they accept.
     for ga4, delivery in ((True, True), (False, True), (False, False)):
         cfg = sidetag_config(port, graph.port, os.path.join(work, sc.name), args.batch_delay_ms, with_ga4=ga4,
-                             with_delivery=delivery, durability=args.durability, log_level=args.log_level)
+                             with_delivery=delivery, durability=args.durability, log_level=args.log_level,
+                             fsync_interval_ms=args.fsync_interval_ms)
         st = Sidetag(binary, cfg, work, sc.name, args.server_cpu)
         ok, msg = st.validate()
         if ok:
@@ -809,6 +811,8 @@ def main():
     ap.add_argument("--csv-rows", type=int, default=100000)
     ap.add_argument("--durability", choices=["disk", "memory"], default="disk",
                     help="sidetag's delivery.durability (disk: the production default)")
+    ap.add_argument("--fsync-interval-ms", type=int, default=None,
+                    help="sidetag's delivery.fsync_interval_ms (the spool's group-commit window; default: sidetag's own)")
     ap.add_argument("--log-level", choices=["debug", "info", "warn"], default="info",
                     help="sidetag's logging.level (info: one line per event, the production default)")
     ap.add_argument("--only", default="", help="comma-separated scenario names: capi_json, capi_json_x20, "
