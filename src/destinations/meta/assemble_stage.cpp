@@ -361,20 +361,24 @@ class AssembleStage final : public pipeline::Stage {
           src.meta_key != "fbc" && src.meta_key != "fbp") {
         return;
       }
-      for (const auto& v : read_field(d, src, false, ev.trace.notes)) {
+      bool found = false;
+      visit_field(d, src, false, ev.trace.notes, [&](const json& v) {
+        // With transforms every value is still read (a failing transform leaves its note), only the first counts.
+        if (found) return false;
         auto text = sources::mapped::scalar_text(v);
-        if (!text) continue;
+        if (!text) return false;
         std::string value(util::trim(*text));
-        if (value.empty()) continue;
+        if (value.empty()) return false;
         // A private, loopback, link-local or otherwise non-routable address says nothing about the visitor
         // (it is a proxy's or the server's own): never sent to Meta.
         if (src.meta_key == "client_ip_address" && non_routable_ip(value)) {
           ev.trace.notes.push_back("client_ip_address dropped: not a public address");
-          continue;  // a later key may hold a public one
+          return false;  // a later key may hold a public one
         }
         ud[src.meta_key] = std::move(value);
-        break;
-      }
+        found = true;
+        return src.transforms == nullptr;
+      });
     });
     out["user_data"] = std::move(ud);
     json cd = build_custom_data(d, site, ev.trace.notes);

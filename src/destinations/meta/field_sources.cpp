@@ -66,40 +66,29 @@ void for_each_source(const std::vector<FieldSource>& defaults, const config::Met
   }
 }
 
+namespace detail {
+bool transform_field_value(const EffectiveSource& src, const std::string& key, std::size_t index, nlohmann::json& value,
+                           std::vector<std::string>& notes) {
+  static const sources::mapped::MapTables kNoTables;
+  for (const auto& t : *src.transforms) {
+    std::string error;
+    if (!sources::mapped::apply_transform(t, value, kNoTables, error)) {
+      notes.push_back(src.meta_key + ": value " + std::to_string(index) + " of " + key + " dropped: transform '" +
+                      t.spec + "' failed");
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace detail
+
 std::vector<nlohmann::json> read_field(const nlohmann::json& data, const EffectiveSource& src, bool first_only,
                                        std::vector<std::string>& notes) {
-  static const sources::mapped::MapTables kNoTables;
   std::vector<nlohmann::json> out;
-  for (const auto& key : src.keys) {
-    const auto* v = lookup(data, key);
-    if (!v) continue;
-    std::vector<nlohmann::json> raw;
-    if (v->is_array()) {
-      for (const auto& e : *v) {
-        if (!e.is_array() && !e.is_object() && !e.is_null()) raw.push_back(e);
-      }
-    } else if (!v->is_object()) {
-      raw.push_back(*v);
-    }
-    const std::size_t before = out.size();
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      nlohmann::json value = std::move(raw[i]);
-      bool ok = true;
-      if (src.transforms) {
-        for (const auto& t : *src.transforms) {
-          std::string error;
-          if (!sources::mapped::apply_transform(t, value, kNoTables, error)) {
-            notes.push_back(src.meta_key + ": value " + std::to_string(i) + " of " + key + " dropped: transform '" +
-                            t.spec + "' failed");
-            ok = false;
-            break;
-          }
-        }
-      }
-      if (ok && !(value.is_string() && value.get_ref<const std::string&>().empty())) out.push_back(std::move(value));
-    }
-    if (first_only && out.size() > before) break;
-  }
+  visit_field(data, src, first_only, notes, [&](const nlohmann::json& v) {
+    out.push_back(v);
+    return false;
+  });
   return out;
 }
 

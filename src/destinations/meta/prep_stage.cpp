@@ -10,16 +10,6 @@ namespace sidetag::destinations::meta {
 
 namespace {
 
-void collect_strings(const std::vector<nlohmann::json>& values, std::vector<std::string>& out) {
-  for (const auto& v : values) {
-    if (v.is_string()) {
-      out.push_back(v.get<std::string>());
-    } else if (v.is_number_integer() || v.is_number_unsigned()) {
-      out.push_back(v.dump());
-    }
-  }
-}
-
 class PrepStage final : public pipeline::Stage {
  public:
   std::string_view name() const override { return "prep"; }
@@ -34,12 +24,11 @@ class PrepStage final : public pipeline::Stage {
     for_each_source(default_user_field_sources(), site, [&](const EffectiveSource& src) {
       if (src.meta_key != "country") return;
       std::vector<std::string> ignored;
-      for (const auto& v : read_field(ev.data, src, false, ignored)) {
-        if (v.is_string() && v.get_ref<const std::string&>().size() == 2) {
-          opt.region = v.get<std::string>();
-          break;
-        }
-      }
+      visit_field(ev.data, src, false, ignored, [&](const nlohmann::json& v) {
+        if (!v.is_string() || v.get_ref<const std::string&>().size() != 2) return false;
+        opt.region = v.get<std::string>();
+        return true;
+      });
     });
     if (user_data_withheld_by_consent(ev.data)) {
       return pipeline::StageResult::skipped("user data withheld by consent");
@@ -48,7 +37,14 @@ class PrepStage final : public pipeline::Stage {
     for_each_source(default_user_field_sources(), site, [&](const EffectiveSource& src) {
       std::vector<std::string> raw;
       const auto before = ev.trace.notes.size();
-      collect_strings(read_field(ev.data, src, false, ev.trace.notes), raw);
+      visit_field(ev.data, src, false, ev.trace.notes, [&](const nlohmann::json& v) {
+        if (v.is_string()) {
+          raw.push_back(v.get<std::string>());
+        } else if (v.is_number_integer() || v.is_number_unsigned()) {
+          raw.push_back(v.dump());
+        }
+        return false;
+      });
       dropped += ev.trace.notes.size() - before;
       if (raw.empty()) return;
       auto field = prep::field_from_key(src.meta_key);
