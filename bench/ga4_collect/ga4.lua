@@ -5,6 +5,7 @@
 -- page_view (URL only), add_to_cart (URL only), a batched POST with 3 body lines, a purchase.
 -- Env: BENCH_DIR, BENCH_RATE/BENCH_THREADS (pacing.lua).
 dofile(os.getenv("BENCH_DIR") .. "/common/pacing.lua")
+dofile(os.getenv("BENCH_DIR") .. "/common/browser.lua")
 
 local tid = "G-F9XM71K45T"
 local dl = "https%3A%2F%2Fshop.example%2Fproducts%2Ftee%3Futm_source%3Dfacebook%26utm_medium%3Dpaid%26fbclid%3DIwAR2xB0a9benchZmJjbGlk"
@@ -18,17 +19,8 @@ local common = "v=2&tid=" .. tid .. "&gtm=45he5641v9184715813z89184708445za204zb
 local item = "pr1=idSKU_12345~nmStan%20and%20Friends%20Tee~afGoogle%20Merchandise%20Store~cpSUMMER_FUN~ds2.22" ..
   "~lp0~brGoogle~caApparel~c2Adult~c3Shirts~c4Crew~c5Short%20sleeve~lirelated_products~lnRelated%20Products" ..
   "~vagreen~loChIJIQBpAG2ahYAR_6128GcTUEo~pr10.01~qt3"
-local headers = {
-  ["Host"] = "shop.example",
-  ["Content-Type"] = "text/plain;charset=UTF-8",
-  ["Origin"] = "https://shop.example",
-  ["Referer"] = "https://shop.example/products/tee",
-  ["User-Agent"] = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) " ..
-                   "Chrome/136.0.0.0 Safari/537.36",
-  ["Accept-Language"] = "en-US,en;q=0.9",
-  ["Cookie"] = "_ga=GA1.1.584335997.1746564151; _ga_F9XM71K45T=GS2.1.s1749196701$o41$g1$t1749196801$j60$l0$h0; " ..
-               "_fbp=fb.1.1746564151000.1098115397; _fbc=fb.1.1749196701069.IwAR2xB0a9benchZmJjbGlk",
-}
+local headers = browser_headers()
+headers["Content-Type"] = "text/plain;charset=UTF-8"
 local hits = {
   {"/g/collect?" .. common .. "&_s=13&en=page_view&_et=12397&tfd=285810&richsstsse", "", 1},
   {"/g/collect?" .. common .. "&_s=14&cu=EUR&en=add_to_cart&_c=1&" .. item .. "&epn.value=30.03&_et=3110&tfd=395426&richsstsse", "", 1},

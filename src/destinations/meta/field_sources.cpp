@@ -82,14 +82,4 @@ bool transform_field_value(const EffectiveSource& src, const std::string& key, s
 }
 }  // namespace detail
 
-std::vector<nlohmann::json> read_field(const nlohmann::json& data, const EffectiveSource& src, bool first_only,
-                                       std::vector<std::string>& notes) {
-  std::vector<nlohmann::json> out;
-  visit_field(data, src, first_only, notes, [&](const nlohmann::json& v) {
-    out.push_back(v);
-    return false;
-  });
-  return out;
-}
-
 }  // namespace sidetag::destinations::meta

@@ -84,8 +84,4 @@ void visit_field(const nlohmann::json& data, const EffectiveSource& src, bool fi
   }
 }
 
-// visit_field's values, copied.
-std::vector<nlohmann::json> read_field(const nlohmann::json& data, const EffectiveSource& src, bool first_only,
-                                       std::vector<std::string>& notes);
-
 }  // namespace sidetag::destinations::meta
