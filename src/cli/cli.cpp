@@ -30,6 +30,7 @@ const char* kUsage =
     "                                        without --env every environment in the file is checked\n"
     "  send      --config FILE [--env ENV] --source NAME FILE   send a CSV/NDJSON file through a mapped source\n"
     "  normalize FIELD VALUE [--country CC]  show how sidetag normalizes and hashes one user_data value\n"
+    "  config reference                      print the configuration reference (Markdown, from the schema tables)\n"
     "  dlq list|replay|purge [options]       the dead-letter store (sidetag dlq for details)\n"
     "  version                               print the version\n"
     "\n"
@@ -144,6 +145,15 @@ int cmd_serve(const std::vector<std::string>& args) {
   return rc;
 }
 
+int cmd_config(const std::vector<std::string>& args) {
+  if (args.size() == 1 && args[0] == "reference") {
+    std::cout << config::reference_markdown();
+    return 0;
+  }
+  std::cerr << "usage: sidetag config reference\n";
+  return kExitUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -159,6 +169,7 @@ int main(int argc, char** argv) {
   if (cmd == "send") return send_command(args);
   if (cmd == "normalize") return prep::normalize_command(args, std::cout);
   if (cmd == "dlq") return delivery::dlq_command(args);
+  if (cmd == "config") return cmd_config(args);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "sidetag 0.1.0\nallocator: " << util::allocator_name() << "\n";
     return 0;

@@ -23,7 +23,7 @@ void read_action(MapReader& r, const std::string& key, ConsentAction& out) {
                                          : ConsentAction::forward;
 }
 
-void read_policy(const Node* n, const std::string& path, ConsentPolicy& p, std::vector<std::string>& errors) {
+void read_policy(const Node* n, const std::string& path, ConsentPolicy& p, Diagnostics& errors) {
   MapReader r(n, path, errors);
   read_action(r, "ad_storage_denied", p.ad_storage_denied);
   read_action(r, "no_signal", p.no_signal);
@@ -35,7 +35,7 @@ void read_policy(const Node* n, const std::string& path, ConsentPolicy& p, std::
 
 }  // namespace
 
-void read_site_ga4(MapReader& g, Ga4SiteConfig& out, std::vector<std::string>& errors) {
+void read_site_ga4(MapReader& g, Ga4SiteConfig& out, Diagnostics& errors) {
   g.str_list("measurement_ids", out.measurement_ids);
   for (const auto& id : out.measurement_ids) {
     if (id.empty() || id.find_first_of(" \t&=") != std::string::npos) {
@@ -159,6 +159,7 @@ void read_site_ga4(MapReader& g, Ga4SiteConfig& out, std::vector<std::string>& e
     if (const Node* mn = c.child("meta")) read_policy(mn, c.key_path("meta"), out.meta_consent, errors);
     c.finish();
   }
+  g.secret("mp_api_secrets");
   g.str_list("mp_api_secrets", out.mp_api_secrets);
   for (const auto& sec : out.mp_api_secrets) {
     if (sec.size() < 8) g.error("mp_api_secrets", g.child("mp_api_secrets"), "API secrets must be at least 8 characters");

@@ -6,11 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include "config/reader.hpp"
+#include "sidetag/config/reader.hpp"
 #include "config/sections.hpp"
-#include "config/yaml_tree.hpp"
+#include "sidetag/config/yaml_tree.hpp"
 #include "sidetag/config/config.hpp"
-#include "sidetag/sources/ga4/client_ip.hpp"
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::config {
@@ -131,13 +130,13 @@ bool interpolate_scalar(const std::string& in, std::string& out, EnvLookup looku
   return true;
 }
 
-void interpolate_tree(Node& n, const std::string& path, EnvLookup lookup, std::vector<std::string>& errors) {
+void interpolate_tree(Node& n, const std::string& path, EnvLookup lookup, Diagnostics& errors) {
   switch (n.kind) {
     case Node::Kind::scalar: {
       if (n.scalar.find('$') == std::string::npos) return;
       std::string out, err;
       if (!interpolate_scalar(n.scalar, out, lookup, err)) {
-        errors.push_back(at(path, n.line) + ": " + err);
+        errors.error(path, n.line, err);
         return;
       }
       n.scalar = std::move(out);
@@ -157,91 +156,16 @@ void interpolate_tree(Node& n, const std::string& path, EnvLookup lookup, std::v
   }
 }
 
-void read_server(MapReader r, ServerConfig& s, std::vector<std::string>& errors) {
-  r.str("address", s.address);
-  r.integer("port", s.port, 0, 65535);
-  r.integer("threads", s.threads, 1, 256);
-  r.integer("max_header_bytes", s.max_header_bytes, 1024, 1 << 20);
-  r.integer("max_request_line", s.max_request_line, 256, 1 << 20);
-  r.integer("max_body_bytes", s.max_body_bytes, 1024, 256LL << 20);
-  r.integer("header_timeout_ms", s.header_timeout_ms, 10, 3'600'000);
-  r.integer("body_timeout_ms", s.body_timeout_ms, 10, 3'600'000);
-  r.integer("idle_timeout_ms", s.idle_timeout_ms, 10, 3'600'000);
-  r.integer("max_connections", s.max_connections, 1, 1'000'000);
-  r.integer("shutdown_grace_s", s.shutdown_grace_s, 0, 3600);
-  r.str_list("trusted_proxies", s.trusted_proxies);
-  // A typo here would silently trust nobody (or, worse, be fixed by trusting everything): name the bad entry.
-  if (const Node* tp = r.child("trusted_proxies")) {
-    for (std::size_t i = 0; i < s.trusted_proxies.size(); ++i) {
-      if (sources::ga4::parse_cidr(s.trusted_proxies[i])) continue;
-      const Node* at = tp->kind == Node::Kind::seq && i < tp->seq.size() ? &tp->seq[i] : tp;
-      r.error("trusted_proxies", at, "'" + s.trusted_proxies[i] +
-                                         "' is not an IP address or CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32)");
-    }
-  }
-  r.integer("trusted_proxy_hops", s.trusted_proxy_hops, 0, 16);
-  r.str("client_ip_header", s.client_ip_header);
-  if (const Node* tn = r.child("tls")) {
-    MapReader t(tn, r.key_path("tls"), errors);
-    TlsConfig tls;
-    t.str("cert_file", tls.cert_file, true);
-    t.str("key_file", tls.key_file, true);
-    t.finish();
-    s.tls = tls;
-  }
-  if (s.max_request_line > s.max_header_bytes) {
-    r.error("max_request_line", r.child("max_request_line"), "must not exceed server.max_header_bytes");
-  }
-  r.finish();
-}
-
-void read_meta(MapReader r, MetaDefaults& m, std::vector<std::string>& errors) {
-  r.str("graph_url", m.graph_url);
-  if (!util::starts_with(m.graph_url, "https://") && !util::starts_with(m.graph_url, "http://")) {
-    r.error("graph_url", r.child("graph_url"), "must start with https:// (or http:// for a local fake)");
-  }
-  while (!m.graph_url.empty() && m.graph_url.back() == '/') m.graph_url.pop_back();
-  r.str("api_version", m.api_version);
-  {
-    const auto& v = m.api_version;
-    bool ok = v.size() >= 4 && v[0] == 'v' && v.find('.') != std::string::npos;
-    for (std::size_t i = 1; ok && i < v.size(); ++i) ok = std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.';
-    if (!ok) r.error("api_version", r.child("api_version"), "expected a Graph API version like v26.0, got '" + v + "'");
-  }
-  std::string dispatch = m.dispatch == DispatchMode::live ? "live" : "sandbox";
-  r.one_of("dispatch", dispatch, {"live", "sandbox"});
-  m.dispatch = dispatch == "live" ? DispatchMode::live : DispatchMode::sandbox;
-  r.str("sandbox_file", m.sandbox_file);
-  r.str("partner_agent", m.partner_agent);
-  r.integer("connect_timeout_ms", m.connect_timeout_ms, 10, 600'000);
-  r.integer("request_timeout_ms", m.request_timeout_ms, 10, 600'000);
-  r.integer("max_connections", m.max_connections, 1, 256);
-  r.str("ca_file", m.ca_file);
-  r.str("dead_letter_file", m.dead_letter_file);
-  if (const Node* bn = r.child("batch")) {
-    MapReader b(bn, r.key_path("batch"), errors);
-    b.integer("max_events", m.batch_max_events, 1, 1000);
-    b.integer("max_delay_ms", m.batch_max_delay_ms, 0, 600'000);
-    b.integer("max_bytes", m.batch_max_bytes, 1024, 64LL << 20);
-    b.finish();
-  }
-  if (const Node* rn = r.child("retry")) {
-    MapReader b(rn, r.key_path("retry"), errors);
-    b.integer("initial_ms", m.retry_initial_ms, 1, 600'000);
-    b.integer("max_ms", m.retry_max_ms, 1, 86'400'000);
-    b.finish();
-  }
-  r.finish();
-}
-
 bool valid_region(const std::string& r) {
   return r.size() == 2 && std::isupper(static_cast<unsigned char>(r[0])) && std::isupper(static_cast<unsigned char>(r[1]));
 }
 
-void read_sites(const Node* n, Config& c, std::vector<std::string>& errors) {
+void read_sites(MapReader& top, const std::string& key, Config& c) {
+  Diagnostics& errors = top.diagnostics();
+  const Node* n = top.child(key);
   if (!n) return;
   if (n->kind != Node::Kind::map) {
-    errors.push_back(at("sites", n->line) + ": expected a mapping of site id -> site settings");
+    errors.error("sites", n->line, "expected a mapping of site id -> site settings");
     return;
   }
   for (const auto& [id, sn] : n->map) {
@@ -274,10 +198,12 @@ void read_sites(const Node* n, Config& c, std::vector<std::string>& errors) {
 
 const std::set<std::string> kReservedPaths = {"/healthz", "/readyz", "/metrics", "/g/collect", "/mp/collect"};
 
-void read_sources(const Node* n, Config& c, std::vector<std::string>& errors, EnvLookup lookup) {
+void read_sources(MapReader& top, const std::string& key, Config& c) {
+  Diagnostics& errors = top.diagnostics();
+  const Node* n = top.child(key);
   if (!n) return;
   if (n->kind != Node::Kind::map) {
-    errors.push_back(at("sources", n->line) + ": expected a mapping of source name -> source settings");
+    errors.error("sources", n->line, "expected a mapping of source name -> source settings");
     return;
   }
   std::set<std::string> paths;
@@ -288,10 +214,10 @@ void read_sources(const Node* n, Config& c, std::vector<std::string>& errors, En
     s.type = "capi_json";
     r.one_of("type", s.type, {"capi_json", "mapped"});
     if (s.type == "mapped") {
-      read_mapped_source(name, sn, s, errors, lookup);
-      if (!paths.insert(s.path).second) errors.push_back(at("sources." + name, sn.line) + ": path '" + s.path + "' is used by another source");
+      read_mapped_source(name, sn, s, errors);
+      if (!paths.insert(s.path).second) errors.error("sources." + name, sn.line, "path '" + s.path + "' is used by another source");
       if (!s.site.empty() && !c.find_site(s.site)) {
-        errors.push_back(at("sources." + name + ".site", sn.line) + ": no site '" + s.site + "' is defined under sites");
+        errors.error("sources." + name + ".site", sn.line, "no site '" + s.site + "' is defined under sites");
       }
       c.sources.push_back(std::move(s));
       continue;
@@ -302,6 +228,7 @@ void read_sources(const Node* n, Config& c, std::vector<std::string>& errors, En
     if (kReservedPaths.count(s.path)) r.error("path", r.child("path"), "'" + s.path + "' is reserved by the server");
     if (!paths.insert(s.path).second) r.error("path", r.child("path"), "path '" + s.path + "' is used by another source");
     r.str("site", s.site, true);
+    r.secret("api_keys");
     r.str_list("api_keys", s.api_keys);
     for (const auto& k : s.api_keys) {
       if (k.size() < 16) r.error("api_keys", r.child("api_keys"), "API keys must be at least 16 characters");
@@ -321,7 +248,9 @@ void read_sources(const Node* n, Config& c, std::vector<std::string>& errors, En
   }
 }
 
-void check_combinations(Config& c, std::vector<std::string>& errors) {
+void check_combinations(MapReader& top, Config& c) {
+  if (!top.diagnostics().errors.empty()) return;  // a combination of values that did not read is noise
+  auto& errors = top.diagnostics().errors;
   const bool live = c.meta.dispatch == DispatchMode::live;
   for (const auto& site : c.sites) {
     for (std::size_t i = 0; i < site.pixels.size(); ++i) {
@@ -346,14 +275,20 @@ void check_combinations(Config& c, std::vector<std::string>& errors) {
 
 LoadResult build(Node root, std::string env, EnvLookup lookup) {
   LoadResult result;
-  auto& errors = result.errors;
+  Diagnostics diag;
+  auto finish = [&] {
+    diag.scrub();
+    result.errors = std::move(diag.errors);
+    result.warnings = std::move(diag.warnings);
+    return std::move(result);
+  };
   if (root.kind == Node::Kind::null) {
-    errors.push_back("(line 1): the configuration is empty");
-    return result;
+    diag.errors.push_back("(line 1): the configuration is empty");
+    return finish();
   }
   if (root.kind != Node::Kind::map) {
-    errors.push_back("(line 1): the configuration must be a mapping at the top level");
-    return result;
+    diag.errors.push_back("(line 1): the configuration must be a mapping at the top level");
+    return finish();
   }
   if (env.empty()) env = lookup("SIDETAG_ENV").value_or("dev");
 
@@ -370,73 +305,67 @@ LoadResult build(Node root, std::string env, EnvLookup lookup) {
     }
   }
   if (envs && envs->kind != Node::Kind::map && envs->kind != Node::Kind::null) {
-    errors.push_back(at("environments", envs->line) + ": expected a mapping of environment name -> overlay");
-    return result;
+    diag.error("environments", envs->line, "expected a mapping of environment name -> overlay");
+    return finish();
   }
   const Node* overlay = envs ? envs->find(env) : nullptr;
   if (envs && envs->kind == Node::Kind::map && !overlay) {
     std::string names;
     for (const auto& [k, v] : envs->map) names += names.empty() ? k : ", " + k;
-    errors.push_back("environments: environment '" + env + "' is not defined (defined: " + names + ")");
-    return result;
+    diag.errors.push_back("environments: environment '" + env + "' is not defined (defined: " + names + ")");
+    return finish();
   }
   if (overlay && overlay->kind != Node::Kind::null) {
     if (overlay->kind != Node::Kind::map) {
-      errors.push_back(at("environments." + env, overlay->line) + ": expected a mapping");
-      return result;
+      diag.error("environments." + env, overlay->line, "expected a mapping");
+      return finish();
     }
     merge_overlay(merged, *overlay);
   }
-  interpolate_tree(merged, "", lookup, errors);
+  interpolate_tree(merged, "", lookup, diag);
 
   auto cfg = std::make_shared<Config>();
   cfg->env = env;
   cfg->is_prod = (env == "prod" || env == "production");
-  MapReader top(&merged, "", errors);
-  read_server(MapReader(top.child("server"), "server", errors), cfg->server, errors);
-  {
-    MapReader l(top.child("logging"), "logging", errors);
-    l.one_of("level", cfg->logging.level, {"trace", "debug", "info", "warn", "error"});
-    l.flag("debug_pii", cfg->logging.debug_pii);
-    l.finish();
-  }
-  read_meta(MapReader(top.child("meta"), "meta", errors), cfg->meta, errors);
-  {
-    MapReader d(top.child("delivery"), "delivery", errors);
-    // Durable by default outside dev, where a newcomer runs without a writable volume in mind.
-    std::string durability = cfg->env == "dev" ? "memory" : "disk";
-    d.one_of("durability", durability, {"memory", "disk", "postgres"});
-    cfg->delivery.durability = durability == "disk" ? Durability::disk
-                               : durability == "postgres" ? Durability::postgres : Durability::memory;
-    d.str("spool_dir", cfg->delivery.spool_dir);
-    d.integer("fsync_interval_ms", cfg->delivery.fsync_interval_ms, 0, 10'000);
-    d.integer("max_queue_bytes", cfg->delivery.max_queue_bytes, 1 << 20, 64LL << 30);
-    d.str("postgres_dsn", cfg->delivery.postgres_dsn);
-    if (cfg->delivery.durability == Durability::postgres && cfg->delivery.postgres_dsn.empty()) {
-      d.error("postgres_dsn", nullptr, "required when durability is postgres");
-    }
-    d.finish();
-  }
-  {
-    MapReader i(top.child("identity"), "identity", errors);
-    i.flag("enabled", cfg->identity.enabled);
-    i.finish();
-  }
-  read_sites(top.child("sites"), *cfg, errors);
-  read_sources(top.child("sources"), *cfg, errors, lookup);
-  top.finish();
-  if (errors.empty()) check_combinations(*cfg, errors);
-  if (errors.empty()) result.config = std::move(cfg);
-  return result;
+  // Durable by default outside dev, where a newcomer runs without a writable volume in mind.
+  if (cfg->env == "dev") cfg->delivery.durability = Durability::memory;
+  MapReader top(&merged, "", diag);
+  top.allow("environments");
+  config_schema().read(top, *cfg);
+  if (diag.errors.empty()) result.config = std::move(cfg);
+  return finish();
 }
 
 }  // namespace
+
+const Schema<Config>& config_schema() {
+  static const Schema<Config> s = [] {
+    Schema<Config> s;
+    s.section("server", &Config::server, server_schema());
+    s.section("logging", &Config::logging, logging_schema());
+    s.section("meta", &Config::meta, meta_schema());
+    s.section("delivery", &Config::delivery, delivery_schema());
+    s.section("identity", &Config::identity, identity_schema());
+    s.custom("sites", "mapping of <id> -> mapping",
+             "The sites (tagging domains) and where their events go: GA4 on the tagging domain, Meta pixels.",
+             [](MapReader& r, const std::string& key, Config& c) { read_sites(r, key, c); });
+    s.custom("sources", "mapping of <name> -> mapping",
+             "Server-to-server sources: Conversions API-shaped JSON (`capi_json`) and mapped webhooks or files "
+             "(`mapped`).",
+             [](MapReader& r, const std::string& key, Config& c) { read_sources(r, key, c); });
+    s.check([](MapReader& r, Config& c) { check_combinations(r, c); });
+    return s;
+  }();
+  return s;
+}
+
+std::string reference_markdown() { return render_reference_markdown(config_schema().reference()); }
 
 LoadResult load_string(const std::string& yaml_text, std::string env, EnvLookup lookup,
                        const std::string& source_name) {
   LoadResult result;
   Node root = parse_yaml(yaml_text, result.errors);
-  if (!result.errors.empty()) return result;
+  if (!result.errors.empty()) return result;  // a syntax error quotes no value
   result = build(std::move(root), std::move(env), lookup);
   if (result.config) const_cast<Config&>(*result.config).source_file = source_name;
   return result;

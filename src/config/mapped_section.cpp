@@ -35,8 +35,7 @@ YAML::Node to_yaml(const Node& n) {
 }
 }  // namespace
 
-void read_mapped_source(const std::string& name, const Node& node, SourceConfig& out, std::vector<std::string>& errors,
-                        EnvLookup lookup) {
+void read_mapped_source(const std::string& name, const Node& node, SourceConfig& out, Diagnostics& errors) {
   YAML::Node y = to_yaml(node);
   y["name"] = name;
   const std::string where = "sources." + name + " (line " + std::to_string(node.line) + ")";
@@ -50,7 +49,7 @@ void read_mapped_source(const std::string& name, const Node& node, SourceConfig&
   for (auto& e : spec_errors) {
     // The source's own messages start with its name; point at the config instead.
     if (e.rfind(name + ": ", 0) == 0) e = e.substr(name.size() + 2);
-    errors.push_back(where + ": " + e);
+    errors.errors.push_back(where + ": " + e);
   }
   out.path = spec.path.empty() ? "/v1/sources/" + name : spec.path;
   out.site = spec.site;

@@ -38,7 +38,7 @@ std::string event_name_problem(const std::string& n) {
   return {};
 }
 
-void read_pixels(MapReader& m, std::vector<PixelConfig>& pixels, std::vector<std::string>& errors) {
+void read_pixels(MapReader& m, std::vector<PixelConfig>& pixels, Diagnostics& errors) {
   const Node* pn = m.child("pixels");
   if (pn && pn->kind != Node::Kind::seq) {
     m.error("pixels", pn, "expected a list of pixels");
@@ -48,8 +48,10 @@ void read_pixels(MapReader& m, std::vector<PixelConfig>& pixels, std::vector<std
       PixelConfig px;
       p.str("id", px.id, true);
       if (!px.id.empty() && px.id.find_first_not_of("0123456789") != std::string::npos) {
-        p.error("id", p.child("id"), "a pixel (dataset) id is numeric, got '" + px.id + "'");
+        p.error("id", p.child("id"), "a pixel (dataset) id is numeric, got " + shown(px.id));
       }
+      p.secret("access_token");
+      p.secret("app_secret");
       p.str("access_token", px.access_token);
       p.str("app_secret", px.app_secret);
       p.str("test_event_code", px.test_event_code);
@@ -59,7 +61,7 @@ void read_pixels(MapReader& m, std::vector<PixelConfig>& pixels, std::vector<std
   }
 }
 
-void read_event_names(MapReader& m, MetaSiteConfig& out, std::vector<std::string>& errors) {
+void read_event_names(MapReader& m, MetaSiteConfig& out, Diagnostics& errors) {
   if (const Node* n = m.child("event_names")) {
     if (n->kind != Node::Kind::map) {
       m.error("event_names", n, "expected a mapping of source event name -> Meta event name (or drop)");
@@ -67,12 +69,12 @@ void read_event_names(MapReader& m, MetaSiteConfig& out, std::vector<std::string
       for (const auto& [from, to] : n->map) {
         const std::string path = m.key_path("event_names") + "." + from;
         if (to.kind != Node::Kind::scalar) {
-          errors.push_back(at(path, to.line) + ": expected a Meta event name or drop");
+          errors.error(path, to.line, "expected a Meta event name or drop");
           continue;
         }
         if (to.scalar != "drop") {
           if (auto problem = event_name_problem(to.scalar); !problem.empty()) {
-            errors.push_back(at(path, to.line) + ": " + problem);
+            errors.error(path, to.line, problem);
             continue;
           }
         }
@@ -83,7 +85,7 @@ void read_event_names(MapReader& m, MetaSiteConfig& out, std::vector<std::string
   m.str_list("drop", out.drop_events);
 }
 
-void read_ldu(MapReader& m, MetaLduConfig& ldu, std::vector<std::string>& errors) {
+void read_ldu(MapReader& m, MetaLduConfig& ldu, Diagnostics& errors) {
   const Node* n = m.child("ldu");
   if (!n) return;
   MapReader l(n, m.key_path("ldu"), errors);
@@ -111,7 +113,7 @@ void read_ldu(MapReader& m, MetaLduConfig& ldu, std::vector<std::string>& errors
   l.finish();
 }
 
-void read_user_data(MapReader& m, MetaSiteConfig& out, std::vector<std::string>& errors) {
+void read_user_data(MapReader& m, MetaSiteConfig& out, Diagnostics& errors) {
   const Node* n = m.child("user_data");
   if (!n) return;
   if (n->kind != Node::Kind::map) {
@@ -129,7 +131,7 @@ void read_user_data(MapReader& m, MetaSiteConfig& out, std::vector<std::string>&
           break;
         }
       }
-      errors.push_back(at(path, spec.line) + ": " + msg);
+      errors.error(path, spec.line, msg);
       continue;
     }
     MetaFieldSource src;
@@ -150,21 +152,21 @@ void read_user_data(MapReader& m, MetaSiteConfig& out, std::vector<std::string>&
       r.finish();
     }
     for (const auto& k : src.keys) {
-      if (k.empty()) errors.push_back(at(path + ".keys", spec.line) + ": an event-data key must not be empty");
+      if (k.empty()) errors.error(path + ".keys", spec.line, "an event-data key must not be empty");
     }
     for (const auto& t : transforms) {
       std::string err;
       auto compiled = sources::mapped::parse_transform(t, err);
       if (!compiled) {
-        errors.push_back(at(path + ".transform", spec.line) + ": " + err);
+        errors.error(path + ".transform", spec.line, err);
       } else if (compiled->kind == sources::mapped::Transform::Kind::map) {
-        errors.push_back(at(path + ".transform", spec.line) + ": map:<table> is only available in mapped sources");
+        errors.error(path + ".transform", spec.line, "map:<table> is only available in mapped sources");
       } else {
         src.transforms.push_back(std::move(*compiled));
       }
     }
     if (src.keys.empty() && src.transforms.empty()) {
-      errors.push_back(at(path, spec.line) + ": give keys (event-data keys to read) and/or transform");
+      errors.error(path, spec.line, "give keys (event-data keys to read) and/or transform");
       continue;
     }
     out.user_data[field] = std::move(src);
@@ -173,7 +175,7 @@ void read_user_data(MapReader& m, MetaSiteConfig& out, std::vector<std::string>&
 
 }  // namespace
 
-void read_site_meta(MapReader& m, MetaSiteConfig& out, std::vector<std::string>& errors) {
+void read_site_meta(MapReader& m, MetaSiteConfig& out, Diagnostics& errors) {
   read_pixels(m, out.pixels, errors);
   read_event_names(m, out, errors);
   m.str_list("event_id_keys", out.event_id_keys);

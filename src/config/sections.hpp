@@ -4,19 +4,18 @@
 #include <string>
 #include <vector>
 
-#include "config/reader.hpp"
+#include "sidetag/config/reader.hpp"
 #include "sidetag/config/config.hpp"
 
 namespace sidetag::config {
 
 // sites.<id>.ga4
-void read_site_ga4(MapReader& ga4_section, Ga4SiteConfig& out, std::vector<std::string>& errors);
+void read_site_ga4(MapReader& ga4_section, Ga4SiteConfig& out, Diagnostics& errors);
 
 // sites.<id>.meta (pixels, event names, event id keys, custom properties, LDU, field sources: config/meta.hpp)
-void read_site_meta(MapReader& meta_section, MetaSiteConfig& out, std::vector<std::string>& errors);
+void read_site_meta(MapReader& meta_section, MetaSiteConfig& out, Diagnostics& errors);
 
 // sources.<name> with type: mapped (the mapping schema is the source's own: src/sources/mapped/spec_yaml.cpp)
-void read_mapped_source(const std::string& name, const Node& node, SourceConfig& out, std::vector<std::string>& errors,
-                        EnvLookup lookup);
+void read_mapped_source(const std::string& name, const Node& node, SourceConfig& out, Diagnostics& errors);
 
 }  // namespace sidetag::config

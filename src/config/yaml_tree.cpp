@@ -1,4 +1,4 @@
-#include "config/yaml_tree.hpp"
+#include "sidetag/config/yaml_tree.hpp"
 
 #include <set>
 
