@@ -18,11 +18,12 @@ function(sidetag_unit_test)
     return()
   endif()
   add_executable(${A_NAME} ${A_SOURCES})
-  target_include_directories(${A_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(${A_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src
+                             ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${A_NAME} PRIVATE
     SIDETAG_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-    SIDETAG_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
+    SIDETAG_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
   add_test(NAME ${A_NAME} COMMAND ${A_NAME})
   set_tests_properties(${A_NAME} PROPERTIES LABELS "unit" TIMEOUT 300)
 endfunction()

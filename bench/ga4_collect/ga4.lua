@@ -1,6 +1,6 @@
 -- Workload: GA4 gtag.js hits to /g/collect on the tagging domain, as a browser sends them (POST, text/plain body,
 -- first-party cookies _ga/_ga_<id>/_fbp/_fbc, fbclid in the page URL). Built from the samples in
--- /work/shared/fixtures/ga4-hits.txt (samples 07, 08, 10, 19/20): tid rewritten to one measurement id, which
+-- tests/fixtures/ga4-hits.txt (samples 07, 08, 10, 19/20): tid rewritten to one measurement id, which
 -- bench/bench.py puts in the site's ga4.measurement_ids. Four requests in rotation, 6 events in total:
 -- page_view (URL only), add_to_cart (URL only), a batched POST with 3 body lines, a purchase.
 -- Env: BENCH_DIR, BENCH_RATE/BENCH_THREADS (pacing.lua).

@@ -11,7 +11,7 @@
 #include "sidetag/destinations/meta/stages.hpp"
 #include "sidetag/identity/enrich.hpp"
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/server/server.hpp"
 #include "sidetag/util/build_info.hpp"
 #include "sidetag/util/thread_name.hpp"

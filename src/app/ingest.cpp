@@ -2,7 +2,7 @@
 
 #include "app/observer.hpp"
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/util/clock.hpp"
 #include "sidetag/util/json_write.hpp"
 

@@ -1,10 +1,12 @@
 #include "app/observer.hpp"
 
+#include <array>
 #include <iterator>
-#include <unordered_map>
+#include <map>
+#include <mutex>
 
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 
 namespace sidetag::app {
 
@@ -18,28 +20,50 @@ std::string event_name_of(const pipeline::Event& ev) {
   return "";
 }
 
-// The counters and histogram of one stage, looked up once per thread: building label text and taking the
-// registry's lock for every stage of every event cost more than the stage being measured.
+// The counters and histogram of every stage, resolved once. The stage names are the product's fixed list; a name
+// outside it (a new stage not added here yet) is resolved under a lock once and kept.
 struct StageMetrics {
+  std::string_view stage;
   observe::Counter* by_outcome[4] = {};
   observe::Histogram* duration = nullptr;
 };
 
+StageMetrics resolve_stage(std::string_view stage) {
+  StageMetrics m;
+  m.stage = stage;
+  auto& s = observe::stats();
+  for (int o = 0; o < 4; ++o) {
+    m.by_outcome[o] = &s.stage_events_total.with(stage, pipeline::to_string(static_cast<pipeline::Outcome>(o)));
+  }
+  m.duration = &s.stage_duration_seconds.with(stage);
+  return m;
+}
+
+const StageMetrics& stage_metrics(std::string_view stage) {
+  static const std::array<StageMetrics, 7> known = [] {
+    constexpr std::string_view names[] = {"ingest", "consent", "prep", "assemble", "enrich", "validate", "dispatch"};
+    std::array<StageMetrics, 7> out;
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = resolve_stage(names[i]);
+    return out;
+  }();
+  for (const auto& m : known) {
+    if (m.stage == stage) return m;
+  }
+  static std::mutex mu;
+  static std::map<std::string, StageMetrics, std::less<>> others;
+  std::lock_guard lock(mu);
+  auto it = others.find(stage);
+  if (it == others.end()) {
+    it = others.emplace(std::string(stage), StageMetrics{}).first;
+    it->second = resolve_stage(it->first);
+  }
+  return it->second;
+}
+
 void count_stage(const pipeline::StageRecord& rec) {
-  thread_local std::unordered_map<std::string, StageMetrics> cache;
-  auto [it, fresh] = cache.try_emplace(rec.stage);
-  StageMetrics& m = it->second;
-  if (fresh) {
-    m.duration = &observe::metrics().histogram("sidetag_stage_duration_seconds", observe::label("stage", rec.stage));
-  }
+  const StageMetrics& m = stage_metrics(rec.stage);
   const auto o = static_cast<std::size_t>(rec.outcome);
-  observe::Counter* c = o < std::size(m.by_outcome) ? m.by_outcome[o] : nullptr;
-  if (!c) {
-    c = &observe::metrics().counter("sidetag_stage_events_total", observe::label("stage", rec.stage) + "," +
-                                                                     observe::label("outcome", pipeline::to_string(rec.outcome)));
-    if (o < std::size(m.by_outcome)) m.by_outcome[o] = c;
-  }
-  c->inc();
+  if (o < std::size(m.by_outcome)) m.by_outcome[o]->inc();
   m.duration->observe(static_cast<double>(rec.duration_us) / 1e6);
 }
 

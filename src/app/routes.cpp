@@ -6,7 +6,7 @@
 #include "app/routes_mapped.hpp"
 #include "app/routes_mp.hpp"
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/sources/capi_json/parse.hpp"
 #include "sidetag/util/clock.hpp"
 #include "sidetag/util/crypto.hpp"

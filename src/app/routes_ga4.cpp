@@ -18,7 +18,7 @@
 #include "app/observer.hpp"
 #include "sidetag/destinations/ga4/passthrough.hpp"
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/sources/ga4/client_ip.hpp"
 #include "sidetag/sources/ga4/collect.hpp"
 #include "sidetag/sources/ga4/consent.hpp"

@@ -2,7 +2,7 @@
 
 #include "app/ingest.hpp"
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/sources/mapped/mapping.hpp"
 #include "sidetag/util/clock.hpp"
 

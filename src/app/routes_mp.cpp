@@ -2,7 +2,7 @@
 
 #include "app/ingest.hpp"
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/sources/ga4/query.hpp"
 #include "sidetag/sources/mp/parse.hpp"
 #include "sidetag/util/clock.hpp"

@@ -16,7 +16,7 @@
 #include "sidetag/config/config.hpp"
 #include "sidetag/destinations/meta/dispatcher.hpp"
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/pipeline/runner.hpp"
 #include "sidetag/sources/mapped/json_records.hpp"
 #include "sidetag/sources/mapped/mapping.hpp"

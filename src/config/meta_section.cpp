@@ -10,13 +10,16 @@ namespace sidetag::config {
 
 namespace {
 
-// Meta's user_data keys a field source may be configured for (meta-capi.md §4): hashed, then raw.
+// Meta's user_data keys a field source may be configured for
+// (developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters): hashed, then
+// raw.
 const std::set<std::string> kUserDataFields = {
     "em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country", "external_id", "f5first", "f5last", "fi",
     "dobd", "dobm", "doby", "client_ip_address", "client_user_agent", "fbc", "fbp", "lead_id", "subscription_id",
     "fb_login_id", "anon_id", "madid", "page_id", "ctwa_clid"};
 
-// Meta's standard custom_data keys (meta-capi.md §5): a custom property may not take one of these names.
+// Meta's standard custom_data keys (developers.facebook.com/docs/marketing-api/conversions-api/parameters/custom-data):
+// a custom property may not take one of these names.
 const std::set<std::string> kStandardCustomData = {
     "value",        "currency",     "net_revenue", "content_ids",   "contents",      "content_type",
     "content_name", "content_category", "order_id", "num_items",    "predicted_ltv", "status",

@@ -1,73 +1,77 @@
 #include "sidetag/observe/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
-#include <sstream>
+#include <cstdio>
+#include <cstdlib>
+
+#include "sidetag/observe/stats.hpp"
 
 namespace sidetag::observe {
 
 namespace {
-struct FamilyInfo {
-  const char* name;
-  const char* help;
-};
-// The catalogue: every metric family sidetag exposes, described once.
-constexpr FamilyInfo kCatalogue[] = {
-    {"sidetag_http_requests_total", "HTTP requests answered, by route and status code"},
-    {"sidetag_http_request_duration_seconds", "HTTP request handling time, by route"},
-    {"sidetag_http_connections_active", "Open client connections"},
-    {"sidetag_events_received_total", "Events accepted at ingest, by source"},
-    {"sidetag_events_rejected_total", "Events rejected at ingest, by source and reason class"},
-    {"sidetag_stage_events_total", "Events through each pipeline stage, by stage and outcome"},
-    {"sidetag_stage_duration_seconds", "Time spent in each pipeline stage"},
-    {"sidetag_dispatch_batches_total", "Graph API requests, by pixel and result (ok, transient, throttled, config, data, sandbox)"},
-    {"sidetag_dispatch_events_total", "Events by final dispatch outcome (delivered, dead_lettered, sandbox)"},
-    {"sidetag_dispatch_batch_size", "Events per Graph API request"},
-    {"sidetag_dispatch_latency_seconds", "Time from acceptance to Meta's 2xx"},
-    {"sidetag_dispatch_queue_events", "Events waiting for dispatch"},
-    {"sidetag_dispatch_retries_total", "Graph API request retries, by reason"},
-    {"sidetag_dispatch_connections_opened_total", "Connections opened to the Graph API"},
-    {"sidetag_pixel_paused", "1 while a pixel's queue is paused by a configuration error (bad token, permission)"},
-    {"sidetag_config_reloads_total", "Configuration reloads by result"},
-};
-const char* help_for(const std::string& name) {
-  for (const auto& f : kCatalogue) {
-    if (name == f.name) return f.help;
+constexpr double kSecondsBuckets[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                      0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30};
+constexpr double kSizeBuckets[] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
+
+void append_double(std::string& out, double v) {
+  if (std::isinf(v)) {
+    out += "+Inf";
+    return;
   }
-  return "sidetag metric";
-}
-const std::vector<double> kSecondsBuckets = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                             0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5,   5, 10, 30};
-const std::vector<double> kSizeBuckets = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
-
-std::string fmt_double(double v) {
-  if (std::isinf(v)) return "+Inf";
-  std::ostringstream ss;
-  ss.precision(10);
-  ss << v;
-  return ss.str();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  out += buf;
 }
 
-std::string with_labels(const std::string& name, const std::string& labels, const std::string& extra = {}) {
-  std::string all = labels;
-  if (!extra.empty()) all += all.empty() ? extra : "," + extra;
-  return all.empty() ? name : name + "{" + all + "}";
+void append_series(std::string& out, std::string_view name, std::string_view suffix, std::string_view labels,
+                   std::string_view extra = {}) {
+  out += name;
+  out += suffix;
+  if (labels.empty() && extra.empty()) return;
+  out += '{';
+  out += labels;
+  if (!labels.empty() && !extra.empty()) out += ',';
+  out += extra;
+  out += '}';
 }
 }  // namespace
 
-Histogram::Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), buckets_(bounds_.size() + 1) {}
+const char* to_string(Kind k) {
+  switch (k) {
+    case Kind::counter: return "counter";
+    case Kind::gauge: return "gauge";
+    case Kind::histogram: return "histogram";
+  }
+  return "untyped";
+}
+
+std::span<const double> bucket_bounds(Buckets b) {
+  switch (b) {
+    case Buckets::seconds: return kSecondsBuckets;
+    case Buckets::size: return kSizeBuckets;
+    case Buckets::none: break;
+  }
+  return {};
+}
+
+Histogram::Histogram(std::span<const double> bounds)
+    : bounds_(bounds), buckets_(new std::atomic<std::uint64_t>[bounds.size() + 1]) {
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0, std::memory_order_relaxed);
+}
 
 void Histogram::observe(double v) {
   std::size_t i = 0;
   while (i < bounds_.size() && v > bounds_[i]) ++i;
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
-  sum_micro_.fetch_add(static_cast<std::uint64_t>(v * 1e6), std::memory_order_relaxed);
+  sum_micro_.fetch_add(static_cast<std::uint64_t>(std::max(0.0, v) * 1e6), std::memory_order_relaxed);
 }
 
 void Histogram::snapshot(std::vector<std::uint64_t>& cumulative, double& sum, std::uint64_t& count) const {
-  cumulative.assign(buckets_.size(), 0);
+  cumulative.assign(bounds_.size() + 1, 0);
   std::uint64_t acc = 0;
-  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
     acc += buckets_[i].load(std::memory_order_relaxed);
     cumulative[i] = acc;
   }
@@ -75,68 +79,9 @@ void Histogram::snapshot(std::vector<std::uint64_t>& cumulative, double& sum, st
   sum = static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6;
 }
 
-Counter& Registry::counter(const std::string& family, const std::string& labels) {
-  std::lock_guard lock(mu_);
-  auto& f = families_[family];
-  f.type = "counter";
-  auto& slot = f.counters[labels];
-  if (!slot) slot = std::make_unique<Counter>();
-  return *slot;
-}
-
-Gauge& Registry::gauge(const std::string& family, const std::string& labels) {
-  std::lock_guard lock(mu_);
-  auto& f = families_[family];
-  f.type = "gauge";
-  auto& slot = f.gauges[labels];
-  if (!slot) slot = std::make_unique<Gauge>();
-  return *slot;
-}
-
-Histogram& Registry::histogram(const std::string& family, const std::string& labels) {
-  std::lock_guard lock(mu_);
-  auto& f = families_[family];
-  f.type = "histogram";
-  auto& slot = f.histograms[labels];
-  if (!slot) {
-    const bool is_size = family.find("_size") != std::string::npos;
-    slot = std::make_unique<Histogram>(is_size ? kSizeBuckets : kSecondsBuckets);
-  }
-  return *slot;
-}
-
-std::string Registry::render() const {
-  std::lock_guard lock(mu_);
-  std::ostringstream out;
-  for (const auto& [name, f] : families_) {
-    out << "# HELP " << name << ' ' << help_for(name) << '\n';
-    out << "# TYPE " << name << ' ' << f.type << '\n';
-    for (const auto& [labels, c] : f.counters) out << with_labels(name, labels) << ' ' << c->value() << '\n';
-    for (const auto& [labels, g] : f.gauges) out << with_labels(name, labels) << ' ' << g->value() << '\n';
-    for (const auto& [labels, h] : f.histograms) {
-      std::vector<std::uint64_t> cum;
-      double sum = 0;
-      std::uint64_t count = 0;
-      h->snapshot(cum, sum, count);
-      const auto& b = h->bounds();
-      for (std::size_t i = 0; i < cum.size(); ++i) {
-        std::string le = i < b.size() ? fmt_double(b[i]) : "+Inf";
-        out << with_labels(name + "_bucket", labels, "le=\"" + le + "\"") << ' ' << cum[i] << '\n';
-      }
-      out << with_labels(name + "_sum", labels) << ' ' << fmt_double(sum) << '\n';
-      out << with_labels(name + "_count", labels) << ' ' << count << '\n';
-    }
-  }
-  return out.str();
-}
-
-Registry& metrics() {
-  static Registry r;
-  return r;
-}
-
-std::string label(const std::string& name, const std::string& value) {
-  std::string out = name + "=\"";
+std::string label(std::string_view name, std::string_view value) {
+  std::string out(name);
+  out += "=\"";
   for (char c : value) {
     if (c == '\\' || c == '"') {
       out += '\\';
@@ -149,6 +94,138 @@ std::string label(const std::string& name, const std::string& value) {
   }
   out += '"';
   return out;
+}
+
+FamilyBase::FamilyBase(std::string_view name, std::string_view help, Kind kind, Buckets buckets,
+                       std::span<const std::string_view> label_names)
+    : name_(name), help_(help), kind_(kind), buckets_(buckets), label_names_(label_names) {}
+
+std::string FamilyBase::label_text(std::span<const std::string_view> values) const {
+  std::string out;
+  for (std::size_t i = 0; i < values.size() && i < label_names_.size(); ++i) {
+    if (i) out += ',';
+    out += label(label_names_[i], values[i]);
+  }
+  return out;
+}
+
+Counter& FamilyBase::counter_at(const std::string& labels) {
+  std::lock_guard lock(mu_);
+  auto& slot = counters_[labels];
+  if (!slot) slot = std::make_unique<Counter>();
+  return *slot;
+}
+
+Gauge& FamilyBase::gauge_at(const std::string& labels) {
+  std::lock_guard lock(mu_);
+  auto& slot = gauges_[labels];
+  if (!slot) slot = std::make_unique<Gauge>();
+  return *slot;
+}
+
+Histogram& FamilyBase::histogram_at(const std::string& labels) {
+  std::lock_guard lock(mu_);
+  auto& slot = histograms_[labels];
+  if (!slot) slot = std::make_unique<Histogram>(bucket_bounds(buckets_));
+  return *slot;
+}
+
+void FamilyBase::render(std::string& out) const {
+  out += "# HELP ";
+  out += name_;
+  out += ' ';
+  out += help_;
+  out += "\n# TYPE ";
+  out += name_;
+  out += ' ';
+  out += to_string(kind_);
+  out += '\n';
+  std::lock_guard lock(mu_);
+  for (const auto& [labels, c] : counters_) {
+    append_series(out, name_, "", labels);
+    out += ' ' + std::to_string(c->value()) + '\n';
+  }
+  for (const auto& [labels, g] : gauges_) {
+    append_series(out, name_, "", labels);
+    out += ' ' + std::to_string(g->value()) + '\n';
+  }
+  std::vector<std::uint64_t> cum;
+  for (const auto& [labels, h] : histograms_) {
+    double sum = 0;
+    std::uint64_t count = 0;
+    h->snapshot(cum, sum, count);
+    const auto b = h->bounds();
+    for (std::size_t i = 0; i < cum.size(); ++i) {
+      std::string le = "le=\"";
+      if (i < b.size()) append_double(le, b[i]);
+      else le += "+Inf";
+      le += '"';
+      append_series(out, name_, "_bucket", labels, le);
+      out += ' ' + std::to_string(cum[i]) + '\n';
+    }
+    append_series(out, name_, "_sum", labels);
+    out += ' ';
+    append_double(out, sum);
+    out += '\n';
+    append_series(out, name_, "_count", labels);
+    out += ' ' + std::to_string(count) + '\n';
+  }
+}
+
+// ---- Stats -------------------------------------------------------------------------------------------------------
+
+std::vector<const FamilyBase*> Stats::catalogue() const {
+  std::vector<const FamilyBase*> out;
+#define SIDETAG_STAT_ADDR_(name, ...) out.push_back(&name);
+  SIDETAG_ALL_STATS(SIDETAG_STAT_ADDR_, SIDETAG_STAT_ADDR_, SIDETAG_STAT_ADDR_)
+#undef SIDETAG_STAT_ADDR_
+  return out;
+}
+
+FamilyBase* Stats::find(std::string_view name) {
+  for (const auto* f : catalogue()) {
+    if (f->name() == name) return const_cast<FamilyBase*>(f);
+  }
+  return nullptr;
+}
+
+std::string Stats::render() const {
+  auto families = catalogue();
+  std::sort(families.begin(), families.end(), [](const FamilyBase* a, const FamilyBase* b) { return a->name() < b->name(); });
+  std::string out;
+  out.reserve(16 * 1024);
+  for (const auto* f : families) f->render(out);
+  return out;
+}
+
+Stats& stats() {
+  static Stats s;
+  return s;
+}
+
+FamilyBase& Registry::family(const std::string& name, Kind kind) {
+  FamilyBase* f = s_.find(name);
+  if (!f || f->kind() != kind) {
+    std::fprintf(stderr, "sidetag: metric family %s (%s) is not in the catalogue (observe/stats.hpp)\n", name.c_str(),
+                 to_string(kind));
+    std::abort();
+  }
+  return *f;
+}
+
+Counter& Registry::counter(const std::string& family_name, const std::string& labels) {
+  return family(family_name, Kind::counter).counter_at(labels);
+}
+Gauge& Registry::gauge(const std::string& family_name, const std::string& labels) {
+  return family(family_name, Kind::gauge).gauge_at(labels);
+}
+Histogram& Registry::histogram(const std::string& family_name, const std::string& labels) {
+  return family(family_name, Kind::histogram).histogram_at(labels);
+}
+
+Registry& metrics() {
+  static Registry r(stats());
+  return r;
 }
 
 }  // namespace sidetag::observe

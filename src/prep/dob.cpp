@@ -1,4 +1,4 @@
-// db: cpb date-of-birth rule (meta-capi.md §4.2).
+// db: cpb date-of-birth rule (capi-param-builder dobUtil.js).
 #include "prep/fields.hpp"
 #include "prep/text.hpp"
 

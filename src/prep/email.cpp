@@ -1,4 +1,5 @@
-// em: cpb email rule (meta-capi.md §4.2). Hand-written matcher for cpb's pattern (no std::regex on the hot path):
+// em: cpb email rule (capi-param-builder emailUtil.js). Hand-written matcher for cpb's pattern (no std::regex on the
+// hot path):
 //   local  = atom ( ":"? "." atom )*      atom  = [a-z0-9!#$%&'*+/=?^_`{|}~-]+
 //   domain = ( label "." )+ label         label = [a-z0-9] ( [a-z0-9-]* [a-z0-9] )?
 // The optional ":" reproduces the `(:?\.)` typo in Meta's pattern, which lets a ':' precede any dot of the local part.

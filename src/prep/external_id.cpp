@@ -1,4 +1,5 @@
-// external_id: cpb rule (meta-capi.md §4.2): delete all JS whitespace, lowercase. Must equal what the Pixel sends.
+// external_id: cpb rule (capi-param-builder PIIUtil.js): delete all JS whitespace, lowercase. Must equal what the Pixel
+// sends.
 #include "prep/fields.hpp"
 #include "prep/text.hpp"
 

@@ -1,4 +1,5 @@
-// ge: cpb gender rule (meta-capi.md §4.2): lowercase, trim, exact membership in the male/female word sets.
+// ge: cpb gender rule (capi-param-builder genderUtil.js): lowercase, trim, exact membership in the male/female word
+// sets.
 #include "prep/fields.hpp"
 #include "prep/text.hpp"
 

@@ -1,4 +1,4 @@
-// Already-hashed input detection (meta-capi.md §4.1).
+// Already-hashed input detection (capi-param-builder PIIUtil.getNormalizedAndHashedPII).
 #include "prep/fields.hpp"
 #include "prep/text.hpp"
 

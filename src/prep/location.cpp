@@ -1,4 +1,5 @@
-// ct, st, zp, country: cpb location rules (meta-capi.md §4.2), with cpb's name tables reproduced exactly.
+// ct, st, zp, country: cpb location rules (capi-param-builder stringUtil.js, zipCodeUtil.js), with cpb's name tables
+// reproduced exactly.
 //
 // st / country (cpb normalizeTwoLetterAbbreviations):
 //   (a) lowercase, trim, keep only a-z;  (b) exactly 2 letters -> kept; else exact name lookup; else the first table

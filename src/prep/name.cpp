@@ -1,5 +1,5 @@
-// fn, ln: cpb name rule (meta-capi.md §4.2): delete all JS whitespace and all ASCII punctuation, then lowercase.
-// Non-Latin letters, digits, emoji and non-ASCII dashes/apostrophes are kept.
+// fn, ln: cpb name rule (capi-param-builder stringUtil.js): delete all JS whitespace and all ASCII punctuation, then
+// lowercase. Non-Latin letters, digits, emoji and non-ASCII dashes/apostrophes are kept.
 #include "prep/fields.hpp"
 #include "prep/text.hpp"
 

@@ -1,7 +1,7 @@
 // ph: phone numbers.
 //
-// No region: exactly cpb (meta-capi.md §4.2): delete everything that is not an ASCII digit, strip all leading zeros,
-// empty -> dropped. No length check, no country-code inference.
+// No region: exactly cpb (capi-param-builder phoneUtil.js): delete everything that is not an ASCII digit, strip all
+// leading zeros, empty -> dropped. No length check, no country-code inference.
 //
 // With a region (the event's country or a site default) sidetag goes beyond cpb, deliberately: a national number gets
 // its country calling code so that it can match Meta's E.164-based hashes. The input is first reduced to the cpb digit

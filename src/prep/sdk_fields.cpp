@@ -1,5 +1,5 @@
-// f5first, f5last, fi, dobd, dobm, doby: Business SDK rules (meta-capi.md §4.3). All SDKs trim and lowercase first
-// (done by the caller). Where the SDKs disagree, sidetag follows python-sdk (normalize.py):
+// f5first, f5last, fi, dobd, dobm, doby: Business SDK rules (facebook-python-business-sdk normalize.py). All SDKs trim
+// and lowercase first (done by the caller). Where the SDKs disagree, sidetag follows python-sdk (normalize.py):
 //  * f5first/f5last/fi count characters (code points), like py/node; php's substr counts bytes and can cut a UTF-8
 //    sequence in half.
 //  * dobd/dobm: one digit is left-padded with '0'; the value must then be a number in range (py rejects "0a", "-1",

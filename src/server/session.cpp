@@ -12,7 +12,8 @@
 #include <boost/beast/ssl.hpp>
 
 #include "server/response_wire.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
+#include "sidetag/util/clock.hpp"
 
 namespace sidetag::server {
 
@@ -51,6 +52,16 @@ void SessionRegistry::drain_all() {
 
 namespace {
 
+// Resolved once: a connect, a disconnect and a response touch these without a registry lookup.
+struct SessionStats {
+  observe::Gauge& connections = observe::stats().http_connections_active.get();
+  observe::Histogram& duration = observe::stats().http_request_duration_seconds.get();
+};
+SessionStats& session_stats() {
+  static SessionStats s;
+  return s;
+}
+
 std::string json_error(int status, const std::string& message) {
   std::string out = "{\"error\":{\"status\":" + std::to_string(status) + ",\"message\":\"";
   for (char c : message) {
@@ -69,12 +80,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   ~Session() override {
     shared_->registry.remove(id_);
-    observe::metrics().gauge("sidetag_http_connections_active").add(-1);
+    session_stats().connections.add(-1);
   }
 
   void start() {
     id_ = shared_->registry.add(this->weak_from_this());
-    observe::metrics().gauge("sidetag_http_connections_active").add(1);
+    session_stats().connections.add(1);
     auto& sock = beast::get_lowest_layer(stream_).socket();
     beast::error_code ec;
     auto ep = sock.remote_endpoint(ec);
@@ -201,6 +212,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void dispatch_request() {
+    request_t0_us_ = util::mono_us();
     auto& r = parser_->get();
     HttpRequest req;
     req.method = std::string(r.method_string());
@@ -238,11 +250,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     resp.set("Content-Type", "application/json");
     resp.body = json_error(status, message);
     resp.close = true;
-    observe::metrics().counter("sidetag_http_requests_total", "route=\"(rejected)\",status=\"" + std::to_string(status) + "\"").inc();
+    observe::stats().http_requests_total.with("(rejected)", std::to_string(status)).inc();  // rare: resolved here
     write(std::move(resp));
   }
 
   void write(HttpResponse resp) {
+    if (request_t0_us_) {
+      session_stats().duration.observe(static_cast<double>(util::mono_us() - request_t0_us_) / 1e6);
+      request_t0_us_ = 0;
+    }
     const bool keep = keep_alive_ && !resp.close && !drain_ && !shared_->draining.load();
     to_wire(std::move(resp), keep, head_, wire_);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_->cfg.body_timeout_ms));
@@ -312,6 +328,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool linger_ = false;
   bool body_timed_out_ = false;
   std::size_t lingered_ = 0;
+  std::int64_t request_t0_us_ = 0;  // monotonic time the request was complete (0: no request being answered)
   std::optional<net::steady_timer> body_timer_;
   ResponseWire wire_;  // the response being written; a member so its buffers are reused
   std::unique_ptr<std::array<char, 16384>> discard_;

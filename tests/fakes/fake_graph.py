@@ -2,7 +2,8 @@
 """Fake Meta Graph API for sidetag's tests: answers POST /{version}/{pixel}/events like Meta does and records what
 it received. Standard library only.
 
-Behaviour (see ../shared/reference/meta-capi.md §1, §2, §7):
+Behaviour (developers.facebook.com/docs/marketing-api/conversions-api/using-the-api and
+developers.facebook.com/docs/graph-api/guides/error-handling):
   * 200 {"events_received": n, "messages": [], "fbtrace_id": ...} for a valid request;
   * 400 Graph error envelope for invalid requests (missing data, > 1000 events, no access_token, event too old,
     a marked bad event: code 100, subcode 2804050 / 2804003), 190 for an unknown token when tokens are configured;

@@ -171,6 +171,8 @@ class Sidetag:
         resp = conn.getresponse()
         raw = resp.read()
         conn.close()
+        if method == "GET" and path == "/metrics" and resp.status == 200:
+            self.keep_scrape(raw)
         try:
             parsed = json.loads(raw) if raw else None
         except ValueError:
@@ -185,7 +187,21 @@ class Sidetag:
     def send_signal(self, sig):
         self.proc.send_signal(sig)
 
+    def keep_scrape(self, raw):
+        """Keeps a /metrics answer beside the logs, for the stats catalogue check (test_zz_stats_catalogue)."""
+        self.scrapes = getattr(self, "scrapes", 0) + 1
+        with open(f"{self.log_path[:-4]}.metrics-{self.scrapes}.txt", "wb") as f:
+            f.write(raw)
+
+    def scrape_metrics(self):
+        try:
+            self.request("GET", "/metrics", timeout=3)
+        except (OSError, http.client.HTTPException):
+            pass
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc and self.proc.poll() is None and self.port:
+            self.scrape_metrics()  # the final counts of this run, for the catalogue check
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:

@@ -1,5 +1,5 @@
 """GA4 on the tagging domain (issue 3), end to end: the real binary, the fake Graph API, a fake Google collector and a
-fake sGTM container. Every hit of ../shared/fixtures/ga4-hits.txt, first-party Meta cookies, consent, client IP
+fake sGTM container. Every hit of tests/fixtures/ga4-hits.txt, first-party Meta cookies, consent, client IP
 behind proxies, passthrough, reverse proxy, CORS and bad tids."""
 import http.client
 import json
@@ -15,7 +15,7 @@ from harness import FakeGraph, Sidetag, base_config, wait_for
 from fake_ga4 import FakeGa4, FakeSgtm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURE = os.path.join(HERE, "..", "..", "..", "shared", "fixtures", "ga4-hits.txt")
+FIXTURE = os.path.join(HERE, "..", "fixtures", "ga4-hits.txt")
 UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36"
 PUBLIC_IP = "81.2.69.160"
 TID = "G-SHOP12345"
@@ -25,6 +25,8 @@ LEGACY_TID = "G-LEGACY999"
 def load_fixture_samples():
     """Section 1 of the fixture: [(number, title, method, path?query, [body lines])]."""
     samples, cur = [], None
+    if not os.path.isfile(FIXTURE):
+        raise AssertionError("test fixture missing: %s (fixtures live in tests/fixtures/)" % os.path.normpath(FIXTURE))
     with open(FIXTURE, encoding="utf-8") as f:
         lines = f.read().split("\n")
     for line in lines:

@@ -25,9 +25,10 @@ struct MetaFieldSource {
   std::vector<sources::mapped::Transform> transforms;
 };
 
-// Limited Data Use (meta-capi.md §2): `ldu: {enabled, country, state}`. country/state in Meta's numeric form
-// (country 1 = USA, 0 = geolocate; state 1000 = California, 0 = geolocate). When set, they also complete an event
-// whose own LDU (event data x-fb-dpo) has no country/state; unset, such an event is rejected (Meta needs both).
+// Limited Data Use (developers.facebook.com/docs/marketing-apis/data-processing-options): `ldu: {enabled, country,
+// state}`. country/state in Meta's numeric form (country 1 = USA, 0 = geolocate; state 1000 = California, 0 =
+// geolocate). When set, they also complete an event whose own LDU (event data x-fb-dpo) has no country/state; unset,
+// such an event is rejected (Meta needs both).
 struct MetaLduConfig {
   bool enabled = false;        // true: every event of the site is sent with data_processing_options ["LDU"]
   std::optional<int> country;  // unset: 0 (geolocate) for the site's own LDU

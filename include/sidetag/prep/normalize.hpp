@@ -3,7 +3,7 @@
 //
 // The 11 main keys (em ph fn ln ge db ct st zp country external_id) follow Meta's reference normaliser
 // facebook/capi-param-builder ("cpb"); f5first f5last fi dobd dobm doby follow the Business SDKs (python-sdk where
-// they disagree). See /work/shared/reference/meta-capi.md §4. Output is always plain SHA-256 (64 lowercase hex),
+// they disagree). See github.com/facebook/capi-param-builder. Output is always plain SHA-256 (64 lowercase hex),
 // never cpb's ".<appendix>" suffix.
 //
 // Deliberate improvement over cpb: phone numbers are completed with a country calling code (libphonenumber) when a

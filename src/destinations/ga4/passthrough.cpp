@@ -1,13 +1,14 @@
 // GA4 passthrough and reverse proxy on their own io_context + thread (see passthrough.hpp).
 #include "sidetag/destinations/ga4/passthrough.hpp"
 
+#include <array>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/util/thread_name.hpp"
 
 namespace sidetag::destinations::ga4 {
@@ -26,10 +27,29 @@ namespace {
 // The URL without its query (queries carry client ids and _uip: never logged).
 std::string loggable(const std::string& url) { return url.substr(0, url.find('?')); }
 
+// upstream x result, resolved once: google, sgtm and proxy are the upstreams there are; another name is resolved
+// under the family's lock (a cold path).
 void count(const std::string& upstream, const char* result) {
-  observe::metrics()
-      .counter("sidetag_ga4_passthrough_total", observe::label("upstream", upstream) + "," + observe::label("result", result))
-      .inc();
+  constexpr std::string_view kResults[] = {"ok", "http_error", "transport_error", "overload"};
+  struct Row {
+    std::string_view upstream;
+    observe::Counter* by_result[4];
+  };
+  static const std::array<Row, 3> rows = [&] {
+    std::array<Row, 3> out{Row{"google", {}}, Row{"sgtm", {}}, Row{"proxy", {}}};
+    for (auto& r : out) {
+      for (std::size_t i = 0; i < 4; ++i) r.by_result[i] = &observe::stats().ga4_passthrough_total.with(r.upstream, kResults[i]);
+    }
+    return out;
+  }();
+  const std::string_view res(result);
+  for (const auto& r : rows) {
+    if (r.upstream != upstream) continue;
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (kResults[i] == res) return r.by_result[i]->inc();
+    }
+  }
+  observe::stats().ga4_passthrough_total.with(upstream, res).inc();
 }
 }  // namespace
 

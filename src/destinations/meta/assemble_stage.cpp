@@ -12,7 +12,7 @@
 #include "destinations/meta/field_sources.hpp"
 #include "sidetag/config/config.hpp"
 #include "sidetag/destinations/meta/stages.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/util/strings.hpp"
 
 namespace sidetag::destinations::meta {

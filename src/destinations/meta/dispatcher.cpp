@@ -18,7 +18,7 @@
 #include "sidetag/destinations/meta/graph.hpp"
 #include "sidetag/http/client.hpp"
 #include "sidetag/observe/log.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/util/clock.hpp"
 #include "sidetag/util/crypto.hpp"
 #include "sidetag/util/json_write.hpp"
@@ -89,6 +89,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   std::atomic<bool> accepting{true};
   std::atomic<bool> draining{false};
   std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t connections_counted = 0;  // io thread
 
   // Pending events (id -> trace_id), for the shutdown report. Any thread.
   mutable std::mutex live_mu;
@@ -525,7 +526,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     observe::metrics().counter("sidetag_dispatch_batches_total",
                                observe::label("pixel", pixel) + "," + observe::label("result", to_string(r.cls))).inc();
     observe::metrics().histogram("sidetag_dispatch_batch_size").observe(static_cast<double>(b.items.size()));
-    observe::metrics().gauge("sidetag_dispatch_connections_opened").set(static_cast<std::int64_t>(client->connections_opened()));
+    const std::uint64_t opened = client->connections_opened();
+    observe::stats().dispatch_connections_opened_total.get().inc(opened - connections_counted);
+    connections_counted = opened;
     json line = {{"msg", "Graph API batch"},      {"stage", "dispatch"},   {"env", c->env},
                  {"pixel_id", pixel},            {"test_event_code", b.items.front().test_event_code},
                  {"batch_size", b.items.size()}, {"http_status", r.http_status}, {"result", to_string(r.cls)},

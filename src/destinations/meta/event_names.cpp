@@ -1,4 +1,4 @@
-// GA4 recommended events -> Meta standard events (the superset the peers use; see peers-and-pitfalls.md §2), and the
+// GA4 recommended events -> Meta standard events (the superset of the public sGTM Meta tags' tables), and the
 // per-site overrides (sites.<id>.meta.event_names / drop).
 #include <algorithm>
 #include <array>

@@ -24,7 +24,8 @@ constexpr std::int64_t kFutureSkewS = 60;
 
 bool digits(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; }
 
-// fb.<subdomain index>.<creation time ms>.<id>[.<appendix>] (meta-capi.md §8).
+// fb.<subdomain index>.<creation time ms>.<id>[.<appendix>]
+// (developers.facebook.com/docs/marketing-api/conversions-api/parameters/fbp-and-fbc/).
 bool valid_fb_cookie(const std::string& v) {
   auto parts = util::split(v, '.');
   if (parts.size() != 4 && parts.size() != 5) return false;

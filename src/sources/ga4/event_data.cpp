@@ -17,7 +17,7 @@ struct KeyMap {
   std::string_view key;
 };
 
-// Direct string mappings (§4 tables, "-> event data").
+// Direct string mappings (sGTM's common event data names).
 constexpr KeyMap kStrings[] = {
     {"en", "event_name"},           {"cid", "client_id"},            {"dl", "page_location"},
     {"dr", "page_referrer"},        {"dt", "page_title"},            {"ul", "language"},
@@ -43,7 +43,7 @@ constexpr KeyMap kClientHints[] = {
     {"uap", "platform"},     {"uapv", "platform_version"},
 };
 constexpr KeyMap kHintFlags[] = {{"uamb", "mobile"}, {"uaw", "wow64"}};  // "1" -> true, anything else false
-// Underscore params consumed elsewhere or documented as not forwarded (§4.2, §4.5); _uip is read first.
+// Underscore params consumed elsewhere or documented as not forwarded by sGTM's GA4 client; _uip is read first.
 constexpr std::string_view kDroppedUnderscore[] = {"_uip", "_fplc", "_glv", "_gaz", "_rdi", "_geo", "_rnd"};
 // Keys an ep./epn. parameter may not overwrite.
 constexpr std::string_view kProtected[] = {"event_name", "client_id", "ip_override", "user_agent", "items", "user_data"};
@@ -118,7 +118,7 @@ nlohmann::json brand_version(std::string&& brand, std::string&& version) {
   return o;
 }
 
-// "brand;version|brand;version" after the first decode; each part decoded once more (§2, uafvl double-encoded).
+// "brand;version|brand;version" after the first decode; each part decoded once more (uafvl is double-encoded).
 nlohmann::json full_version_list(std::string_view v) {
   nlohmann::json arr = nlohmann::json::array();
   std::size_t start = 0;
@@ -333,7 +333,7 @@ nlohmann::json build_event_data(P& params, const RequestInfo& request, std::vect
         if (key.size() > 1) sys[key.substr(1)] = pass(v);
         continue;
       }
-      std::string unknown;  // unknown parameter: kept (§7.3 rule 6)
+      std::string unknown;  // unknown parameter: kept as x-ga-<name>, like sGTM's GA4 client
       unknown.reserve(5 + key.size());
       unknown.append("x-ga-").append(key);
       d[std::move(unknown)] = pass(v);
@@ -362,7 +362,7 @@ nlohmann::json build_event_data(P& params, const RequestInfo& request, std::vect
     if (!hints.empty()) d["client_hints"] = std::move(hints);
     if (!not_forwardable.empty()) d[kNotForwardableKey] = not_forwardable;
 
-    // Request-derived data (§7.3 rule 5).
+    // Request-derived data (user agent, client IP), as sGTM's GA4 client adds them.
     if (!request.user_agent.empty() && util::valid_utf8(request.user_agent)) d["user_agent"] = request.user_agent;
     std::string ip = normalize_ip(request.client_ip);
     if (!uip.empty()) {

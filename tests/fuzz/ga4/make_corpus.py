@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerates the seed corpora in corpus/<target>/ from /work/shared/fixtures/ga4-hits.txt (or argv[1])."""
+"""Regenerates the seed corpora in corpus/<target>/ from tests/fixtures/ga4-hits.txt (or argv[1])."""
 import os
 import re
 import sys
 from urllib.parse import urlsplit, parse_qs
 
 here = os.path.dirname(os.path.abspath(__file__))
-fixture = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "../../../../shared/fixtures/ga4-hits.txt")
+fixture = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "..", "fixtures", "ga4-hits.txt")
 
 
 def samples(path):

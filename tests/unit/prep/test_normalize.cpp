@@ -1,4 +1,5 @@
-// API, reference-table examples (meta-capi.md §4.1-4.3), Unicode handling, multi-value helper and the CLI.
+// API, reference-table examples (capi-param-builder and the Business SDKs), Unicode handling, multi-value helper and
+// the CLI.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -55,7 +56,7 @@ TEST(Keys, RoundTripAndUnknown) {
 }
 
 TEST(HashOutput, ReferenceHashes) {
-  // meta-capi.md §4.1 table.
+  // Hash output and already-hashed input (cpb's PIIUtil.getNormalizedAndHashedPII).
   EXPECT_EQ(normalize_field(Field::em, "john_smith@gmail.com").sha256,
             "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f");
   EXPECT_EQ(normalize_field(Field::em, "Mary@Example.com").sha256,

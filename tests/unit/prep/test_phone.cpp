@@ -113,7 +113,7 @@ TEST(PhoneRegion, LocalOnlyNumberWithoutAreaCodeIsDropped) {
 TEST(PhoneRegion, UnknownRegionFallsBackToCpbRule) { expect_phone("020 7946 0958", "XX", "2079460958"); }
 
 TEST(PhoneNoRegion, CpbRuleExactly) {
-  // meta-capi.md §4.2 examples: digits only, all leading zeros stripped, no length check.
+  // cpb phoneUtil.js examples: digits only, all leading zeros stripped, no length check.
   expect_phone("+1 (616) 954-78 88", "", "16169547888");
   expect_phone("0044 20 7946 0958", "", "442079460958");
   expect_phone("1-800-FLOWERS", "", "1800");

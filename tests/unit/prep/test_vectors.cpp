@@ -1,9 +1,9 @@
-// Runs every relevant row of /work/shared/fixtures/normalize-vectors.json as its own test case.
+// Runs every relevant row of tests/fixtures/normalize-vectors.json as its own test case.
 //  * em ph fn ln ge db ct st zp country external_id: rows of capi-param-builder, "nodejs-sdk (UserData via
 //    capi-param-builder)" and meta-docs (sidetag's target behaviour);
 //  * f5first f5last fi dobd dobm doby: rows of python-sdk, nodejs-sdk and php-sdk (they agree on every row here).
 // Rows for other fields (fbc, fbp, currency, delivery_category) and the legacy SDK rows for the 11 main keys
-// (py/php/node utils.js, which cpb deliberately differs from, meta-capi.md §11) are not sidetag's behaviour.
+// (py/php/node utils.js, which cpb deliberately differs from) are not sidetag's behaviour.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +16,7 @@
 
 #include "sidetag/prep/normalize.hpp"
 #include "sidetag/util/crypto.hpp"
+#include "support/fixture.hpp"
 
 namespace {
 
@@ -32,7 +33,9 @@ const std::set<std::string> kMainImpls = {"capi-param-builder", "nodejs-sdk (Use
 const std::set<std::string> kSdkImpls = {"python-sdk", "nodejs-sdk", "php-sdk"};
 const std::set<std::string> kSdkFields = {"f5first", "f5last", "fi", "dobd", "dobm", "doby"};
 
-std::string vectors_path() { return std::string(SIDETAG_SHARED_DIR) + "/fixtures/normalize-vectors.json"; }
+// Read at static initialisation (the rows become test cases), so a missing file yields no rows instead of throwing;
+// VectorCount then fails with the path.
+std::string vectors_path() { return sidetag_test::fixture_path("normalize-vectors.json"); }
 
 std::vector<Vector> load_relevant() {
   std::vector<Vector> out;
@@ -75,7 +78,7 @@ std::string lower_ascii(std::string s) {
 
 // Rows sidetag deliberately does not reproduce, with the reason. Each is still run, asserting sidetag's behaviour.
 // #366 comes from cpb's externalIDUtil.test.js, which calls the bare external-id normaliser. cpb's entry point
-// getNormalizedAndHashedPII (what sidetag emulates, meta-capi.md §4.1) first tests `value.trim()` against the
+// getNormalizedAndHashedPII (what sidetag emulates) first tests `value.trim()` against the
 // SHA-256/MD5 pattern, so a whitespace-padded hash passes through unchanged instead of being hashed again.
 bool is_documented_passthrough_exception(const Vector& v) {
   return v.field == "external_id" && v.impl == "capi-param-builder" &&

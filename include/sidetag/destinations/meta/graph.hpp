@@ -9,7 +9,8 @@
 
 namespace sidetag::destinations::meta {
 
-// What to do with an answer (classified by code/error_subcode, never by `type`: meta-capi.md §7).
+// What to do with an answer (classified by code/error_subcode, never by `type`:
+// developers.facebook.com/docs/graph-api/guides/error-handling).
 enum class ResultClass {
   ok,         // 2xx: delivered
   transient,  // 5xx, timeouts, resets, is_transient, codes 1, 2, 368: retry with backoff, same event_ids

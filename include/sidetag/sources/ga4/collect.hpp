@@ -38,7 +38,7 @@ struct BrowserIdInput {
   std::string_view session_id;     // sid (unix s): fbp creation time, so parallel hits agree
   std::string_view page_id;        // _p (ms timestamp of the page load in current gtag builds): fbc click time
   std::int64_t now_ms = 0;
-  int subdomain_index = 1;         // from the cookie domain (meta-capi.md §8.1)
+  int subdomain_index = 1;         // from the cookie domain (Meta's fbc/fbp format)
   bool generate_fbp = true;
   std::string_view salt;           // site id
 };

@@ -1,5 +1,5 @@
 #pragma once
-// Consent Mode decoding: gcs (v1) and gcd (v2), ga4-collect.md §5. Pure.
+// Consent Mode decoding: gcs (v1) and gcd (v2) (developers.google.com/tag-platform/security/guides/consent). Pure.
 #include <string_view>
 
 namespace sidetag::sources::ga4 {
@@ -35,7 +35,7 @@ bool decode_gcd_letter(char c, ConsentState& default_state, ConsentState& update
 
 // gcd wins over gcs for every signal it sets; gcs (ad_storage at index 2, analytics_storage at index 3) fills
 // ad_storage/analytics_storage when gcd is absent/malformed or leaves them unset. ad_user_data and
-// ad_personalization come from gcd only (no inference here; §5.3's gcs fallback is a destination decision).
+// ad_personalization come from gcd only (no inference here; falling back to gcs is a destination decision).
 // Malformed inputs never throw: they are flagged (gcs_valid/gcd_valid false) and ignored.
 Consent decode_consent(std::string_view gcs, std::string_view gcd, std::string_view sec_gpc = {},
                        std::string_view us_privacy = {});

@@ -1,6 +1,7 @@
 #pragma once
-// Cookie header parsing, Meta _fbp/_fbc logic (meta-capi.md §8) and host -> cookie domain helpers. Pure:
-// time and randomness are injected.
+// Cookie header parsing, Meta _fbp/_fbc logic
+// (developers.facebook.com/docs/marketing-api/conversions-api/parameters/fbp-and-fbc/) and host -> cookie domain
+// helpers. Pure: time and randomness are injected.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,7 +20,7 @@ CookieList parse_cookie_header(std::string_view header);
 // First cookie with this exact (case-sensitive) name.
 std::optional<std::string_view> find_cookie(const CookieList& cookies, std::string_view name);
 
-// meta-capi.md §8.2: 4 or 5 '.'-parts, part0 == "fb", parts 1 and 2 all digits (non-empty), part 3 non-empty,
+// Meta's fbc/fbp format: 4 or 5 '.'-parts, part0 == "fb", parts 1 and 2 all digits (non-empty), part 3 non-empty,
 // optional part 4 of exactly 2 or 8 characters. Also rejects characters that are not cookie-octets.
 bool valid_fb_cookie(std::string_view value);
 // Segment 3 (the fbclid / random part) of a valid cookie, else empty.

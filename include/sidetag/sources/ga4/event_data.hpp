@@ -1,5 +1,6 @@
 #pragma once
-// One GA4 hit -> sGTM-style event data (ga4-collect.md §4, §6, §7). Pure.
+// One GA4 hit -> sGTM-style event data (developers.google.com/tag-platform/tag-manager/server-side/common-event-data).
+// Pure.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,7 +24,7 @@ struct RequestInfo {
   std::optional<FbCookies> fb_cookies;
   std::int64_t received_ms = 0;  // -> x-sst-system_properties.request_start_time_ms
   bool trust_uip = false;      // when true a `_uip` param replaces client_ip in ip_override
-  bool use_fpid = false;       // FPID mode (§8): client_id from the FPID cookie, cid -> x-ga-js_client_id
+  bool use_fpid = false;       // FPID mode: client_id from the FPID cookie, cid -> x-ga-js_client_id
 };
 
 // Event-data key listing user_data paths that came from Google-normalised hashes (phone with '+', names) and
@@ -34,11 +35,11 @@ inline constexpr const char* kNotForwardableKey = "x-sidetag-ud_not_forwardable"
 // fit int64 become JSON integers, others doubles. nullopt for "NaN", "", "1e999", "12abc".
 std::optional<nlohmann::json> parse_number(std::string_view s);
 
-// pr<N> (raw value) -> item object (§4.6). Numeric codes pr/qt/ds/lp become numbers (non-numeric: kept as a
+// pr<N> (raw value) -> item object. Numeric codes pr/qt/ds/lp become numbers (non-numeric: kept as a
 // string + note). Custom k<i>/v<i> pairs become item[name] = value. Unknown codes are kept as item["x-ga-<code>"].
 nlohmann::json decode_item(std::string_view raw_value, std::vector<std::string>* notes = nullptr);
 
-// em (raw value) -> user_data object (§6). Emails: "sha256_email_address" (string, array if several);
+// em (raw value) -> user_data object. Emails: "sha256_email_address" (string, array if several);
 // phones: "sha256_phone_number"; address index i -> {sha256_first_name, sha256_last_name, sha256_street,
 // postal_code, country}; "address" is an object for one index, an array (by index) for several.
 // Base64url digests (43 chars) and 64-hex are converted to lowercase hex; anything else is dropped (noted).

@@ -1,5 +1,5 @@
 #pragma once
-// Splitting one /g/collect request (query + body) into hits (ga4-collect.md §2). Pure, never throws.
+// Splitting one /g/collect request (query + body) into hits (docs/ga4.md). Pure, never throws.
 #include <cstddef>
 #include <functional>
 #include <string>

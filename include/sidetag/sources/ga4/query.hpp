@@ -1,5 +1,5 @@
 #pragma once
-// application/x-www-form-urlencoded parsing for GA4 /g/collect hits (ga4-collect.md §2). Pure, no Asio.
+// application/x-www-form-urlencoded parsing for GA4 /g/collect hits (docs/ga4.md). Pure, no Asio.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -11,8 +11,8 @@ namespace sidetag::sources::ga4 {
 
 // One hit's parameters: decoded key -> value. Keys are percent-decoded ('+' = space). Values are
 // percent-decoded EXCEPT for the "tilde-structured" keys (`em`, `pr<N>`): those keep the RAW (still
-// percent-encoded) value, because §2 says to split on '~' first and decode each field afterwards; use
-// split_tilde_fields() on them. A valueless key ("richsstsse") has the value "".
+// percent-encoded) value, because gtag.js joins their fields with '~' before encoding: split on '~' first and decode
+// each field afterwards; use split_tilde_fields() on them. A valueless key ("richsstsse") has the value "".
 //
 // A flat vector sorted by key with the part of std::map's interface the callers use: one allocation for the
 // entries instead of a tree node each (a hit has ~40 parameters, and every body line copies the query's), lookups
@@ -96,7 +96,7 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
 std::vector<std::pair<std::string, std::string>> parse_query_pairs(std::string_view query);
 
 // Splits a RAW tilde-structured value on '~' and percent-decodes each field ('+' = space).
-// An empty segment produced by "~~" is a literal '~' joined to its neighbours (Google's parser, §2):
+// An empty segment produced by "~~" is a literal '~' joined to its neighbours (as Google's collector reads it):
 // "nmA~~B~qt1" -> {"nmA~B", "qt1"}. Leading/trailing empty segments are dropped.
 std::vector<std::string> split_tilde_fields(std::string_view raw);
 

@@ -4,7 +4,7 @@
 
 #include "sidetag/config/config.hpp"
 #include "sidetag/destinations/meta/stages.hpp"
-#include "sidetag/observe/metrics.hpp"
+#include "sidetag/observe/stats.hpp"
 #include "sidetag/util/crypto.hpp"
 
 using namespace sidetag;

@@ -1,9 +1,11 @@
 #pragma once
-// Loader for /work/shared/fixtures/ga4-hits.txt (format described in the file's header).
-#include <fstream>
+// Loader for tests/fixtures/ga4-hits.txt (format described in the file's header).
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "support/fixture.hpp"
 
 namespace ga4_test {
 
@@ -18,8 +20,9 @@ struct Sample {
   bool is_g_collect = false;
 };
 
-inline std::vector<Sample> load_samples(const std::string& path) {
-  std::ifstream in(path);
+// Throws (a test failure with the reason) when the fixture is missing or holds no sample.
+inline std::vector<Sample> load_samples(const std::string& name = "ga4-hits.txt") {
+  std::istringstream in(sidetag_test::read_fixture(name));
   std::vector<Sample> out;
   std::string line;
   Sample* cur = nullptr;
@@ -63,6 +66,7 @@ inline std::vector<Sample> load_samples(const std::string& path) {
     cur->body += line;
     ++cur->body_lines;
   }
+  if (out.empty()) throw std::runtime_error("no '#== sample' in " + sidetag_test::fixture_path(name));
   return out;
 }
 

@@ -46,7 +46,7 @@ TEST(Ga4FbIds, ValidateCookie) {
 }
 
 namespace {
-// meta-capi.md §8.2 written plainly (split on '.', then check each part): the reference for valid_fb_cookie's
+// Meta's fbc/fbp format written plainly (split on '.', then check each part): the reference for valid_fb_cookie's
 // one-pass check.
 bool reference_valid_fb_cookie(std::string_view v) {
   if (v.empty() || v.size() > 2048) return false;

@@ -156,7 +156,7 @@ TEST(Ga4UserProvidedData, EmailPhoneAddress) {
 }
 
 TEST(Ga4UserProvidedData, ReferenceExampleAndHexInput) {
-  // ga4-collect.md §4.9 example
+  // user-provided data example (developers.google.com/analytics/devguides/collection/ga4/uid-data)
   std::vector<std::string> nf;
   json ud = decode_user_provided_data("tv.1~em.4x8WFpkYUiISoDaC9zQnW4M-xxMNPal-E3vq2kbfQCI~co0.NO", &nf);
   EXPECT_EQ(ud["sha256_email_address"], "e31f16169918522212a03682f734275b833ec7130d3da97e137beada46df4022");

@@ -12,7 +12,7 @@ using nlohmann::json;
 namespace {
 
 const std::vector<ga4_test::Sample>& samples() {
-  static const auto s = ga4_test::load_samples(SIDETAG_SHARED_DIR "/fixtures/ga4-hits.txt");
+  static const auto s = ga4_test::load_samples();
   return s;
 }
 
@@ -333,6 +333,7 @@ TEST(Ga4Fixture, Sample16_ConsentDeniedScrollWithNaN) {
 TEST(Ga4Fixture, Sample19_BatchedTwoEvents) {
   auto p = run("19");
   const auto* s = ga4_test::find_sample(samples(), "19");
+  ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->body_lines, 2u);
   ASSERT_EQ(p.events.size(), 2u);
   EXPECT_TRUE(p.batch.dropped.empty());
@@ -369,6 +370,7 @@ TEST(Ga4Fixture, Sample20_BatchedConsentDeniedCrlf) {
 
   // The fixture file stores the body with '\n'; the source wrote it with "\r\n" and a trailing "\r\n".
   const auto* s = ga4_test::find_sample(samples(), "20");
+  ASSERT_NE(s, nullptr) << "sample 20 missing from the fixture";
   std::string crlf;
   for (char ch : s->body) crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
   crlf += "\r\n";
@@ -377,4 +379,14 @@ TEST(Ga4Fixture, Sample20_BatchedConsentDeniedCrlf) {
   EXPECT_TRUE(b.dropped.empty());
   EXPECT_EQ(b.hits[0].params.at("epn.percent_scrolled"), "90");  // no stray '\r'
   EXPECT_EQ(b.hits[1].params.at("_et"), "5123");
+}
+
+// A missing fixture is a test failure naming the file, never an empty sample list a test could crash on.
+TEST(Fixtures, MissingFixtureFailsWithItsPath) {
+  try {
+    (void)ga4_test::load_samples("no-such-fixture.txt");
+    FAIL() << "no exception for a missing fixture";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tests/fixtures/no-such-fixture.txt"), std::string::npos) << e.what();
+  }
 }

@@ -36,7 +36,7 @@ void expect_same(const Params& p, const Model& m, const std::string& ctx) {
 }
 
 const std::vector<ga4_test::Sample>& samples() {
-  static const auto s = ga4_test::load_samples(SIDETAG_SHARED_DIR "/fixtures/ga4-hits.txt");
+  static const auto s = ga4_test::load_samples();
   return s;
 }
 

@@ -68,12 +68,12 @@ TEST(MeasurementProtocol, BadEventsAreRejectedOneByOne) {
   EXPECT_EQ(r.events[3].error, "event needs a non-empty string name");
 }
 
-#include <fstream>
 #include <sstream>
 
+#include "support/fixture.hpp"
+
 TEST(MeasurementProtocol, FixtureSamplesParse) {
-  std::ifstream in(std::string(SIDETAG_SHARED_DIR) + "/fixtures/ga4-hits.txt");
-  ASSERT_TRUE(in) << "fixture missing";
+  std::istringstream in(sidetag_test::read_fixture("ga4-hits.txt"));
   std::string line;
   std::size_t samples = 0;
   while (std::getline(in, line)) {
