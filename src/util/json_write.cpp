@@ -93,51 +93,7 @@ inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t avai
   return 0;  // a continuation byte, C0/C1 (always overlong) or F5..FF
 }
 
-// Writes into out's own buffer through a raw pointer: std::string::push_back's capacity check and length/terminator
-// stores were a third of the instructions. Callers reserve() an upper bound, then put() without checks. The
-// destructor trims out to what was written, also when an exception (bad_alloc) leaves mid-value.
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out), start_(out.size()), cur_(out.data() + start_), end_(cur_) {}
-  ~Writer() { out_.resize(static_cast<std::size_t>(cur_ - out_.data())); }
-  Writer(const Writer&) = delete;
-  Writer& operator=(const Writer&) = delete;
-
-  void reserve(std::size_t n) {
-    if (static_cast<std::size_t>(end_ - cur_) < n) grow(n);
-  }
-  void put(char c) { *cur_++ = c; }
-  void put(const void* p, std::size_t n) {
-    std::memcpy(cur_, p, n);
-    cur_ += n;
-  }
-  // reserve + put, for the rare and the structural pieces.
-  void write(const void* p, std::size_t n) {
-    reserve(n);
-    put(p, n);
-  }
-  void write(char c) {
-    reserve(1);
-    put(c);
-  }
-  std::size_t offset() const { return static_cast<std::size_t>(cur_ - out_.data()); }
-  void rewind(std::size_t offset) { cur_ = out_.data() + offset; }
-
- private:
-  [[gnu::noinline]] void grow(std::size_t n) {  // out of line, so reserve() stays small enough to inline everywhere
-    const std::size_t used = offset();
-    // resize() zero-fills the new room, so it grows with what this writer wrote, not with what out held before (a
-    // batch body appending event after event); std::string's own reallocation is geometric.
-    out_.resize(used + std::max(n, used - start_ + 256));
-    cur_ = out_.data() + used;
-    end_ = out_.data() + out_.size();
-  }
-
-  std::string& out_;
-  std::size_t start_;
-  char* cur_;
-  char* end_;
-};
+using Writer = JsonWriter;
 
 inline void put_escape(Writer& w, unsigned char c) {
   switch (c) {
@@ -275,6 +231,20 @@ void write_value(Writer& w, const json& j) {
 }
 
 }  // namespace
+
+void JsonWriter::grow(std::size_t n) {
+  const std::size_t used = offset();
+  // resize() zero-fills the new room, so it grows with what this writer wrote, not with what out held before (a
+  // batch body appending event after event); std::string's own reallocation is geometric.
+  out_.resize(used + std::max(n, used - start_ + 256));
+  cur_ = out_.data() + used;
+  end_ = out_.data() + out_.size();
+}
+
+void JsonWriter::string(std::string_view s) { write_string(*this, s, nullptr); }
+void JsonWriter::number(std::int64_t v) { write_integer(*this, v); }
+void JsonWriter::number(std::uint64_t v) { write_integer(*this, v); }
+void JsonWriter::number(double v) { write_float(*this, v); }
 
 void append_json(std::string& out, const nlohmann::json& j) {
   Writer w(out);

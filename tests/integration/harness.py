@@ -23,6 +23,34 @@ os.makedirs(LOG_ROOT, exist_ok=True)
 TOKEN = "EAAtesttoken" + "x" * 40  # looks like a Meta token; must never appear in any log
 API_KEY = "test-api-key-0123456789abcdef"
 
+# SIDETAG_RECORD_REQUESTS=<file>: every HTTP request a test sends to a running sidetag is appended to <file> as one
+# JSON line (the instance's configuration, the request as sent, the time), so the golden byte-equality cases
+# (tests/golden/) can replay the integration tests' events in-process.
+RECORD_REQUESTS = os.environ.get("SIDETAG_RECORD_REQUESTS")
+_running = {}  # port -> (config text, env, extra environment)
+
+
+def _record_requests():
+    import base64
+    original = http.client.HTTPConnection.request
+
+    def request(self, method, url, body=None, headers=None, **kw):
+        inst = _running.get(self.port) if self.host in ("127.0.0.1", "localhost") else None
+        if inst is not None:
+            data = body if isinstance(body, (bytes, type(None))) else str(body).encode()
+            hs = [["host", f"{self.host}:{self.port}"]] + [[str(k).lower(), str(v)] for k, v in (headers or {}).items()]
+            rec = {"config": inst[0], "env": inst[1], "extra_env": inst[2], "method": method, "target": url, "headers": hs,
+                   "body_b64": base64.b64encode(data or b"").decode(), "t_us": int(time.time() * 1e6)}
+            with open(RECORD_REQUESTS, "a") as f:
+                f.write(json.dumps(rec) + "\n")
+        return original(self, method, url, body=body, headers=headers or {}, **kw)
+
+    http.client.HTTPConnection.request = request
+
+
+if RECORD_REQUESTS:
+    _record_requests()
+
 
 def now():
     return int(time.time())
@@ -112,6 +140,8 @@ class Sidetag:
                 m = re.search(r'"port":(\d+).*?"msg":"listening"', self.logs())
             if m:
                 self.port = int(m.group(1))
+                with open(self.config_path) as f:
+                    _running[self.port] = (f.read(), self.env, self.extra_env)
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError(f"sidetag exited with {self.proc.returncode}:\n{self.logs()}")

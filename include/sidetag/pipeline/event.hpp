@@ -6,9 +6,12 @@
 // user_id, user_data.email_address, x-ga-*, x-fb-ud-*, x-fb-ck-fbp, ...), so every source speaks one model and
 // field sources are configurable by key (see docs/ARCHITECTURE.md). Later stages add their outputs to the other
 // members; none of them rewrites `data`.
+#include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <stdexcept>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -43,6 +46,17 @@ struct TraceContext {
   std::vector<std::string> notes;
 };
 
+// A destination's own state of one event (the Meta chain keeps its server event here): attached to the Event,
+// created by the first stage that asks for it, destroyed with the event. A type W declares
+// `static constexpr pipeline::WorkTag kTag{"name"}`; Event::work<W>() finds it by the tag's address.
+struct WorkTag {
+  const char* name;
+};
+class WorkState {
+ public:
+  virtual ~WorkState() = default;
+};
+
 struct Event {
   TraceContext trace;
   nlohmann::json data = nlohmann::json::object();  // ingest output: event data (see header comment)
@@ -57,6 +71,34 @@ struct Event {
   std::string stop_reason;
   // Index of this event within its request (for per-record responses).
   std::size_t index = 0;
+
+  // The work state of destination type W (created on first use).
+  template <typename W>
+  W& work() {
+    for (auto& s : work_) {
+      if (s.tag == &W::kTag) return static_cast<W&>(*s.state);
+      if (!s.tag) {
+        s.tag = &W::kTag;
+        s.state = std::make_unique<W>();
+        return static_cast<W&>(*s.state);
+      }
+    }
+    throw std::logic_error("pipeline::Event: more destinations than work slots");
+  }
+  template <typename W>
+  const W* find_work() const {
+    for (const auto& s : work_) {
+      if (s.tag == &W::kTag) return static_cast<const W*>(s.state.get());
+    }
+    return nullptr;
+  }
+
+ private:
+  struct WorkSlot {
+    const WorkTag* tag = nullptr;
+    std::unique_ptr<WorkState> state;
+  };
+  std::array<WorkSlot, 2> work_;  // one per destination an event can reach
 };
 
 // W3C traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>". Returns false when malformed or
