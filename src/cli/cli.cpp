@@ -113,6 +113,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   int rc = 0;
   for (const auto& env : envs) {
     auto r = config::load_string(ss.str(), env, &config::process_env, a.config);
+    for (const auto& w : r.warnings) std::cerr << "sidetag: " << a.config << " (env " << env << "): warning: " << w << "\n";
     if (!r.config) {
       print_errors(a.config, env, r.errors);
       rc = kExitConfig;

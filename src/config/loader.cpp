@@ -156,120 +156,39 @@ void interpolate_tree(Node& n, const std::string& path, EnvLookup lookup, Diagno
   }
 }
 
-bool valid_region(const std::string& r) {
-  return r.size() == 2 && std::isupper(static_cast<unsigned char>(r[0])) && std::isupper(static_cast<unsigned char>(r[1]));
-}
-
-void read_sites(MapReader& top, const std::string& key, Config& c) {
-  Diagnostics& errors = top.diagnostics();
-  const Node* n = top.child(key);
-  if (!n) return;
-  if (n->kind != Node::Kind::map) {
-    errors.error("sites", n->line, "expected a mapping of site id -> site settings");
-    return;
-  }
-  for (const auto& [id, sn] : n->map) {
-    MapReader r(&sn, "sites." + id, errors);
-    SiteConfig site;
-    site.id = id;
-    r.str_list("domains", site.domains);
-    r.str("default_region", site.default_region);
-    if (!site.default_region.empty()) {
-      std::string up = site.default_region;
-      for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      if (!valid_region(up)) r.error("default_region", r.child("default_region"), "expected an ISO 3166 alpha-2 code like GB");
-      site.default_region = up;
-    }
-    r.flag("allow_zero_value_purchase", site.allow_zero_value_purchase);
-    if (const Node* gn = r.child("ga4")) {
-      MapReader g(gn, r.key_path("ga4"), errors);
-      read_site_ga4(g, site.ga4, errors);
-    }
-    if (const Node* mn = r.child("meta")) {
-      MapReader m(mn, r.key_path("meta"), errors);
-      read_site_meta(m, site.meta, errors);
-      site.pixels = std::move(site.meta.pixels);
-      site.meta.pixels.clear();
-    }
-    r.finish();
-    c.sites.push_back(std::move(site));
-  }
-}
-
-const std::set<std::string> kReservedPaths = {"/healthz", "/readyz", "/metrics", "/g/collect", "/mp/collect"};
-
-void read_sources(MapReader& top, const std::string& key, Config& c) {
-  Diagnostics& errors = top.diagnostics();
-  const Node* n = top.child(key);
-  if (!n) return;
-  if (n->kind != Node::Kind::map) {
-    errors.error("sources", n->line, "expected a mapping of source name -> source settings");
-    return;
-  }
-  std::set<std::string> paths;
-  for (const auto& [name, sn] : n->map) {
-    MapReader r(&sn, "sources." + name, errors);
-    SourceConfig s;
-    s.name = name;
-    s.type = "capi_json";
-    r.one_of("type", s.type, {"capi_json", "mapped"});
-    if (s.type == "mapped") {
-      read_mapped_source(name, sn, s, errors);
-      if (!paths.insert(s.path).second) errors.error("sources." + name, sn.line, "path '" + s.path + "' is used by another source");
-      if (!s.site.empty() && !c.find_site(s.site)) {
-        errors.error("sources." + name + ".site", sn.line, "no site '" + s.site + "' is defined under sites");
-      }
-      c.sources.push_back(std::move(s));
-      continue;
-    }
-    s.path = "/v1/events";
-    r.str("path", s.path);
-    if (s.path.empty() || s.path[0] != '/') r.error("path", r.child("path"), "must start with /");
-    if (kReservedPaths.count(s.path)) r.error("path", r.child("path"), "'" + s.path + "' is reserved by the server");
-    if (!paths.insert(s.path).second) r.error("path", r.child("path"), "path '" + s.path + "' is used by another source");
-    r.str("site", s.site, true);
-    r.secret("api_keys");
-    r.str_list("api_keys", s.api_keys);
-    for (const auto& k : s.api_keys) {
-      if (k.size() < 16) r.error("api_keys", r.child("api_keys"), "API keys must be at least 16 characters");
-    }
-    r.one_of("action_source", s.action_source,
-             {"website", "email", "app", "phone_call", "chat", "physical_store", "system_generated",
-              "business_messaging", "other"});
-    const Node* site_node = r.child("site");
-    if (!s.site.empty() && !c.find_site(s.site)) {
-      r.error("site", site_node, "no site '" + s.site + "' is defined under sites");
-    }
-    if (s.api_keys.empty()) {
-      r.error("api_keys", nullptr, "at least one API key is required (server-to-server sources are authenticated)");
-    }
-    r.finish();
-    c.sources.push_back(std::move(s));
-  }
+// The line of a pixel entry in the merged tree (overlays keep the lines of the file they came from).
+int pixel_line(const MapReader& top, const std::string& site, std::size_t index) {
+  const Node* n = top.node();
+  for (const char* k : {"sites", site.c_str(), "meta", "pixels"}) n = n ? n->find(k) : nullptr;
+  return n && n->kind == Node::Kind::seq && index < n->seq.size() ? n->seq[index].line : 0;
 }
 
 void check_combinations(MapReader& top, Config& c) {
-  if (!top.diagnostics().errors.empty()) return;  // a combination of values that did not read is noise
-  auto& errors = top.diagnostics().errors;
+  Diagnostics& d = top.diagnostics();
+  if (!d.errors.empty()) return;  // a combination of values that did not read is noise
   const bool live = c.meta.dispatch == DispatchMode::live;
   for (const auto& site : c.sites) {
     for (std::size_t i = 0; i < site.pixels.size(); ++i) {
       const auto& p = site.pixels[i];
       const std::string path = "sites." + site.id + ".meta.pixels[" + std::to_string(i) + "]";
+      const int line = pixel_line(top, site.id, i);
       if (live && p.access_token.empty()) {
-        errors.push_back(path + ".access_token: required when meta.dispatch is live (read it from a secret file: "
-                                "access_token: ${file:/run/secrets/meta_token})");
+        d.error(path + ".access_token", line,
+                "required when meta.dispatch is live (read it from a secret file: "
+                "access_token: ${file:/run/secrets/meta_token})");
       }
       // Environment guard: test data must never reach a production pixel's real event stream.
       if (live && !c.is_prod && p.test_event_code.empty()) {
-        errors.push_back(path + ": environment '" + c.env +
-                         "' is not prod, so live dispatch needs a test_event_code for pixel " + p.id +
-                         " (or set meta.dispatch: sandbox)");
+        d.error(path, line,
+                "environment '" + c.env + "' is not prod, so live dispatch needs a test_event_code for pixel " + p.id +
+                    " (or set meta.dispatch: sandbox)");
       }
     }
   }
   if (c.logging.debug_pii && c.is_prod) {
-    errors.push_back("logging.debug_pii: raw PII logging is not allowed in a prod environment");
+    const Node* l = top.node()->find("logging");
+    const Node* dp = l ? l->find("debug_pii") : nullptr;
+    d.error("logging.debug_pii", dp ? dp->line : 0, "raw PII logging is not allowed in a prod environment");
   }
 }
 
@@ -341,18 +260,23 @@ LoadResult build(Node root, std::string env, EnvLookup lookup) {
 const Schema<Config>& config_schema() {
   static const Schema<Config> s = [] {
     Schema<Config> s;
+    s.custom("environments", "mapping of <name> -> overlay",
+             "Overlays per environment (`--env` or `SIDETAG_ENV`, default `dev`): `environments.<name>` is merged "
+             "onto the rest of the file (mappings key by key, everything else replaced). `prod` and `production` "
+             "are the prod names.",
+             [](MapReader&, const std::string&, Config&) {});  // merged by the loader before the tables are read
     s.section("server", &Config::server, server_schema());
     s.section("logging", &Config::logging, logging_schema());
     s.section("meta", &Config::meta, meta_schema());
     s.section("delivery", &Config::delivery, delivery_schema());
     s.section("identity", &Config::identity, identity_schema());
-    s.custom("sites", "mapping of <id> -> mapping",
-             "The sites (tagging domains) and where their events go: GA4 on the tagging domain, Meta pixels.",
-             [](MapReader& r, const std::string& key, Config& c) { read_sites(r, key, c); });
+    s.map_of("sites", &Config::sites, site_schema(), "<id>", &SiteConfig::id,
+             "The sites (tagging domains) and where their events go: GA4 on the tagging domain, Meta pixels.");
     s.custom("sources", "mapping of <name> -> mapping",
-             "Server-to-server sources: Conversions API-shaped JSON (`capi_json`) and mapped webhooks or files "
-             "(`mapped`).",
-             [](MapReader& r, const std::string& key, Config& c) { read_sources(r, key, c); });
+             "Server-to-server sources: Conversions API-shaped JSON (`capi_json`, the default type) and mapped "
+             "webhooks or files (`mapped`, see `config/examples/`).",
+             read_sources);
+    s.last().document_children = document_sources;
     s.check([](MapReader& r, Config& c) { check_combinations(r, c); });
     return s;
   }();

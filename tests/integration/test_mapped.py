@@ -40,12 +40,12 @@ CRM_SOURCE = textwrap.dedent("""\
     fields:
       user_data.email_address: { from: [/contact/email, /email], transforms: [trim, lowercase] }
       user_data.phone_number: { from: /contact/phone, on_error: drop }
-      x-fb-ud-lead_id: { from: /fb_lead_id, transforms: [string], on_error: drop }
+      x-fb-ud-lead_id: { from: /fb_lead_id, transforms: [int], on_error: drop }
       event_time: { from: /closed_at, transforms: ["date:%Y-%m-%d %H:%M:%S:Europe/Berlin"] }
       value: { from: /amount, transforms: [number], on_error: drop }
       currency: { from: /currency, const: EUR, transforms: [uppercase] }
-      lead_event_source: { const: TestCRM }
       custom_data.event_source: { const: crm }
+      custom_data.lead_event_source: { const: TestCRM }
 """)
 
 
@@ -97,6 +97,7 @@ class MappedWebhookTest(unittest.TestCase):
         self.assertEqual(purchase["custom_data"]["value"], 1234.5)
         self.assertEqual(purchase["custom_data"]["currency"], "EUR")
         self.assertEqual(purchase["custom_data"]["event_source"], "crm")
+        self.assertEqual(lead["custom_data"]["lead_event_source"], "TestCRM")
         self.assertEqual(lead["user_data"]["lead_id"], "123456789012345")
         self.assertEqual(purchase["event_id"], resp["events"][0]["event_id"])
 

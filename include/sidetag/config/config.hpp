@@ -41,7 +41,7 @@ struct SourceConfig {
   std::string site;              // site id the events belong to
   std::vector<std::string> api_keys;  // secrets; Authorization: Bearer <key>
   std::string action_source;     // default action_source when an event has none
-  // type: mapped — the compiled field mapping, format and webhook authentication (src/config/mapped_section.cpp).
+  // type: mapped — the compiled field mapping, format and webhook authentication (src/config/sources.cpp).
   std::shared_ptr<const sources::mapped::Mapper> mapper;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
-// Per-site settings of the GA4 web source (/g/collect on the tagging domain). Read by src/config/ga4_section.cpp.
-// Header-only on purpose: the pure GA4 source library (consent policy) includes it without linking sidetag_config.
+// Per-site settings of the GA4 web source (/g/collect on the tagging domain). Its schema table:
+// src/sources/ga4/settings.cpp. Header-only on purpose: the pure GA4 source library (consent policy) includes it
+// without linking sidetag_config.
 #include <cstddef>
 #include <cstdint>
 #include <string>

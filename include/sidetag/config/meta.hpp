@@ -1,5 +1,5 @@
 #pragma once
-// Per-site settings of the Meta destination: `sites.<id>.meta` (read by src/config/meta_section.cpp).
+// Per-site settings of the Meta destination: `sites.<id>.meta` (schema table: src/destinations/meta/site_settings.cpp).
 // Every field has its default here; docs/migrating-from-sgtm.md maps the sGTM tags' settings onto these keys.
 #include <map>
 #include <optional>

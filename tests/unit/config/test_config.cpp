@@ -173,7 +173,8 @@ TEST_F(ConfigTest, ImpossibleCombinations) {
   // live dispatch without a token
   g_env.clear();
   auto r = load(kBase, "prod");
-  EXPECT_TRUE(has_error(r, "access_token: required when meta.dispatch is live")) << all(r);
+  EXPECT_TRUE(has_error(r, "sites.shop.meta.pixels[0].access_token (line 10): required when meta.dispatch is live"))
+      << all(r);
   // a non-prod environment may not send live events without a test_event_code
   g_env = {{"TOKEN", "EAAsecret"}};
   std::string text = std::string(kBase) + "  staging:\n    meta: { dispatch: live }\n";

@@ -1,4 +1,4 @@
-// sites.<id>.meta (src/config/meta_section.cpp): every key, its defaults and its errors.
+// sites.<id>.meta (src/destinations/meta/site_settings.cpp): every key, its defaults and its errors.
 #include <gtest/gtest.h>
 
 #include "sidetag/config/config.hpp"
@@ -98,7 +98,7 @@ TEST(MetaSection, LduNumericCodes) {
 
 TEST(MetaSection, Errors) {
   auto r = load("      custom_properties: [coupon, value]\n");
-  EXPECT_TRUE(has_error(r, "sites.shop.meta.custom_properties (line")) << all(r);
+  EXPECT_TRUE(has_error(r, "sites.shop.meta.custom_properties[1] (line 8)")) << all(r);
   EXPECT_TRUE(has_error(r, "'value' is a standard custom_data key")) << all(r);
 
   r = load("      user_data:\n        emial: [x]\n");
@@ -144,5 +144,5 @@ TEST(MetaSection, PixelErrorsAreUnchanged) {
   EXPECT_TRUE(has_error(r, "sites.shop.meta.pixels[1].id (line 8): required value is missing")) << all(r);
   r = load_string("meta:\n  dispatch: sandbox\nsites:\n  shop:\n    meta:\n      pixels: 5\nenvironments:\n  dev: {}\n", "dev",
                   &no_env);
-  EXPECT_TRUE(has_error(r, "sites.shop.meta.pixels (line 6): expected a list of pixels")) << all(r);
+  EXPECT_TRUE(has_error(r, "sites.shop.meta.pixels (line 6): expected a list (- key: value entries)")) << all(r);
 }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 
+#include "sidetag/config/meta.hpp"
 #include "sidetag/config/schema.hpp"
 
 namespace sidetag::config {
@@ -29,5 +30,7 @@ struct MetaDefaults {
 };
 
 const Schema<MetaDefaults>& meta_schema();
+// sites.<id>.meta (src/destinations/meta/site_settings.cpp).
+const Schema<MetaSiteConfig>& meta_site_schema();
 
 }  // namespace sidetag::config

@@ -1,5 +1,5 @@
 #pragma once
-// Mapped sources: a declarative spec (filled from YAML, see spec_yaml.hpp and config/examples/*.yaml) that turns
+// Mapped sources: a declarative spec (filled from YAML by settings.hpp's table, see config/examples/*.yaml) that turns
 // records of a CRM / call-tracking webhook or an offline CSV file into sidetag *event data* (pipeline::Event::data).
 //
 // Per field: an ordered list of sources (JSON pointer for json/ndjson records, column name for csv, or a

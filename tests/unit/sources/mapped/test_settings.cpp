@@ -1,32 +1,47 @@
+// The `type: mapped` schema table (src/sources/mapped/settings.cpp) through the config loader: the shipped examples
+// map real-looking records, and every mistake in a mapped source names its own line.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 #include <string>
 
-#include "sidetag/sources/mapped/spec_yaml.hpp"
+#include "sidetag/config/config.hpp"
+#include "sidetag/sources/mapped/settings.hpp"
 #include "sidetag/util/crypto.hpp"
 
 using namespace sidetag::sources::mapped;
 using nlohmann::json;
+namespace config = sidetag::config;
 namespace util = sidetag::util;
 
 namespace {
 
-EnvLookup fake_env() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    if (name == "UNSET") return std::nullopt;
-    return "secret-of-" + name;
-  };
+std::optional<std::string> fake_env(const std::string& name) {
+  if (name.rfind("UNSET", 0) == 0) return std::nullopt;
+  return "secret-of-" + name;
+}
+
+config::LoadResult load(const std::string& text) { return config::load_string(text, "dev", &fake_env); }
+
+std::string all(const config::LoadResult& r) {
+  std::string s;
+  for (const auto& e : r.errors) s += e + "\n";
+  return s;
 }
 
 MappingSpec load_example(const std::string& file) {
-  YAML::Node root = YAML::LoadFile(std::string(SIDETAG_SOURCE_DIR) + "/config/examples/" + file);
-  std::vector<std::string> errors;
-  auto specs = mapped_sources_from_yaml(root, errors, fake_env());
-  EXPECT_TRUE(errors.empty()) << file << ": " << (errors.empty() ? "" : errors.front());
-  EXPECT_EQ(specs.size(), 1u) << file;
-  if (specs.empty()) return {};
-  return specs.front();
+  std::ifstream in(std::string(SIDETAG_SOURCE_DIR) + "/config/examples/" + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto r = load(ss.str());
+  EXPECT_TRUE(r.config) << file << ": " << all(r);
+  if (!r.config) return {};
+  for (const auto& s : r.config->sources) {
+    if (s.mapper) return s.mapper->spec();
+  }
+  ADD_FAILURE() << file << ": no mapped source";
+  return {};
 }
 
 Mapper compile(const MappingSpec& spec) {
@@ -37,15 +52,15 @@ Mapper compile(const MappingSpec& spec) {
   return std::move(*m);
 }
 
-std::vector<std::string> yaml_errors(const std::string& text) {
-  std::vector<std::string> errors;
-  mapping_spec_from_yaml(YAML::Load(text), errors, fake_env());
-  return errors;
+// A configuration with one mapped source `crm` whose body is `source` (indented by the caller); its first line is
+// line 5 of the file.
+config::LoadResult load_source(const std::string& source) {
+  return load("meta: {dispatch: sandbox}\nsites:\n  shop: {}\nsources:\n  crm:\n" + source);
 }
 
 }  // namespace
 
-TEST(SpecYaml, HubSpotExample) {
+TEST(MappedSettings, HubSpotExample) {
   auto spec = load_example("hubspot_deal_webhook.yaml");
   EXPECT_EQ(spec.name, "hubspot_deals");
   EXPECT_EQ(spec.path, "/v1/sources/hubspot_deals");
@@ -82,17 +97,17 @@ TEST(SpecYaml, HubSpotExample) {
   EXPECT_EQ(d["user_data"]["email_address"], "max@example.com");
   EXPECT_EQ(d["user_data"]["address"]["first_name"], "max");
   EXPECT_EQ(d["user_data"]["external_id"], "42");
-  EXPECT_EQ(d["x-fb-ud-lead_id"], "987654321");
+  EXPECT_EQ(d["x-fb-ud-lead_id"], 987654321);  // Meta's Conversion Leads: lead_id is an integer
   EXPECT_EQ(d["action_source"], "system_generated");
   EXPECT_EQ(d["custom_data"]["event_source"], "crm");
-  EXPECT_EQ(d["lead_event_source"], "HubSpot");
+  EXPECT_EQ(d["custom_data"]["lead_event_source"], "HubSpot");
   EXPECT_EQ(d["event_id"], util::sha256_hex("42|closedwon").substr(0, 32));
   EXPECT_FALSE(b.records[1].accepted);
   EXPECT_EQ(b.records[1].reason,
             "record 1: field 'event_name' from '/properties/dealstage': map: value 'contractsent' is not in the map");
 }
 
-TEST(SpecYaml, ShopifyExample) {
+TEST(MappedSettings, ShopifyExample) {
   auto spec = load_example("shopify_order_webhook.yaml");
   EXPECT_EQ(spec.auth.scheme, AuthScheme::hmac_sha256_base64);
   EXPECT_EQ(spec.auth.header, "X-Shopify-Hmac-Sha256");
@@ -130,7 +145,7 @@ TEST(SpecYaml, ShopifyExample) {
       {"item_id":"632910392","item_name":"Socks","price":15.0,"quantity":2}])"));
 }
 
-TEST(SpecYaml, CallTrackingExample) {
+TEST(MappedSettings, CallTrackingExample) {
   auto spec = load_example("call_tracking_webhook.yaml");
   EXPECT_EQ(spec.format, SourceFormat::ndjson);
   EXPECT_EQ(spec.auth.scheme, AuthScheme::hmac_sha256_hex);
@@ -157,7 +172,7 @@ TEST(SpecYaml, CallTrackingExample) {
   EXPECT_EQ(b.records[1].reason, "line 2: field 'user_data.phone_number': no value (required; tried '/caller/number')");
 }
 
-TEST(SpecYaml, PosCsvExample) {
+TEST(MappedSettings, PosCsvExample) {
   auto spec = load_example("pos_csv_export.yaml");
   EXPECT_EQ(spec.format, SourceFormat::csv);
   EXPECT_EQ(spec.delimiter, ';');
@@ -192,57 +207,79 @@ TEST(SpecYaml, PosCsvExample) {
   EXPECT_NE(rows[1].reason.find("month 13 out of range"), std::string::npos) << rows[1].reason;
 }
 
-TEST(SpecYaml, ErrorsCarryLineNumbers) {
-  const std::string text =
-      "name: crm\n"                                 // 1
-      "type: mapped\n"                              // 2
-      "format: xml\n"                               // 3
-      "auth: { scheme: md5, secret: x }\n"          // 4
-      "action_source: website\n"                    // 5
-      "colour: blue\n"                              // 6
-      "event_name: { from: /stage, on_error: maybe }\n"  // 7
-      "fields:\n"                                   // 8
-      "  value: { from: /amount, transfroms: [number] }\n"  // 9
-      "  currency: [EUR]\n"                         // 10
-      "  user_data.email_address: { required: yes, from: /e }\n";  // 11
-  auto errors = yaml_errors(text);
-  const std::vector<std::string> expected = {
-      "crm: line 6: colour: unknown key (known: name, type, path, format, records, delimiter, max_depth, auth, site, "
-      "action_source, event_name, event_id, fields, maps)",
-      "crm: line 3: format: expected json, ndjson or csv, got 'xml'",
-      "crm: line 4: auth.scheme: expected none, bearer, hmac_sha256_base64, hmac_sha256_hex, stripe or hubspot_v3, "
-      "got 'md5'",
-      "crm: line 7: event_name.on_error: expected reject or drop, got 'maybe'",
-      "crm: line 9: value.transfroms: unknown key (known: from, const, transforms, map, required, on_error, each)",
-      "crm: line 10: currency: expected a mapping {from, const, transforms, map, required, on_error, each} or a path",
-      "crm: line 11: user_data.email_address.required: expected true or false",
-  };
-  EXPECT_EQ(errors, expected);
+TEST(MappedSettings, EveryMistakeNamesItsOwnLine) {
+  auto r = load_source(
+      "    type: mapped\n"                                   // 6
+      "    site: shop\n"                                     // 7
+      "    auth: { scheme: none }\n"                         // 8
+      "    action_source: website\n"                         // 9
+      "    max_depth: deep\n"                                // 10
+      "    evnt_name: Purchase\n"                            // 11
+      "    event_name: { from: /stage, on_error: maybe }\n"  // 12
+      "    fields:\n"                                        // 13
+      "      value: { from: /amount, transfroms: [number] }\n"  // 14
+      "      currency: [EUR]\n"                              // 15
+      "      user_data.email_address: { required: yes, from: /e }\n"  // 16
+      "      event_time:\n"                                  // 17
+      "        from: /t\n"                                   // 18
+      "        transforms: [trim, numbr]\n");                // 19
+  const std::string e = all(r);
+  EXPECT_FALSE(r.config);
+  EXPECT_NE(e.find("sources.crm.max_depth (line 10): expected an integer, got 'deep'"), std::string::npos) << e;
+  EXPECT_NE(e.find("sources.crm.evnt_name (line 11): unknown key 'evnt_name' (did you mean 'event_name'?)"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("sources.crm.event_name.on_error (line 12): must be one of: reject, drop (got 'maybe')"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("sources.crm.fields.value.transfroms (line 14): unknown key 'transfroms' (did you mean "
+                   "'transforms'?)"), std::string::npos) << e;
+  EXPECT_NE(e.find("sources.crm.fields.currency (line 15): expected a mapping"), std::string::npos) << e;
+  EXPECT_NE(e.find("sources.crm.fields.user_data.email_address.required (line 16): expected true or false, got "
+                   "'yes'"), std::string::npos) << e;
+  EXPECT_NE(e.find("sources.crm.fields.event_time.transforms[1] (line 19): 'numbr' is not a transform (did you "
+                   "mean 'number'?"), std::string::npos) << e;
+  EXPECT_EQ(r.errors.size(), 7u) << e;
 }
 
-TEST(SpecYaml, SecretsAndMisc) {
-  auto errors = yaml_errors("name: s\ntype: mapped\nauth:\n  scheme: stripe\n  secret: \"${UNSET}\"\n");
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "s: line 5: auth.secret: environment variable UNSET is not set");
-  EXPECT_EQ(yaml_errors("name: s\nauth: { scheme: stripe }\n"),
-            (std::vector<std::string>{"s: line 2: auth.secret: missing"}));
-  EXPECT_EQ(yaml_errors("name: s\nformat: json\n"),
-            (std::vector<std::string>{
-                "s: line 1: auth: missing (use `auth: { scheme: none }` to accept unauthenticated webhooks)"}));
-  EXPECT_EQ(yaml_errors("name: s\nauth: { scheme: hmac_sha256_hex, secret: k }\n"),
-            (std::vector<std::string>{"s: line 2: auth.header: required for hmac_sha256_hex"}));
-  EXPECT_EQ(yaml_errors("name: s\nformat: csv\ndelimiter: \"||\"\n"),
-            (std::vector<std::string>{"s: line 3: delimiter: expected one character such as ',', ';' or '\\t'"}));
-  // Constants keep their YAML type; quoted stays a string.
-  std::vector<std::string> errs;
-  auto spec = mapping_spec_from_yaml(
-      YAML::Load("name: s\nformat: csv\ndelimiter: \"\\t\"\nevent_name: Lead\naction_source: website\nfields:\n"
-                 "  value: { const: 12.5 }\n  custom_data.n: { const: 7 }\n  custom_data.s: { const: \"7\" }\n"
-                 "  custom_data.b: { const: true }\n  user_data.email_address: email\n"),
-      errs, fake_env());
-  ASSERT_TRUE(errs.empty()) << errs.front();
+TEST(MappedSettings, FormatAuthAndDelimiterErrors) {
+  auto r = load_source("    type: mapped\n    format: xml\n    auth: { scheme: md5, secret: x }\n"
+                       "    event_name: Lead\n    action_source: website\n");
+  std::string e = all(r);
+  EXPECT_NE(e.find("sources.crm.format (line 7): must be one of: json, ndjson, csv (got 'xml')"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("sources.crm.auth.scheme (line 8): must be one of: none, bearer, hmac_sha256_base64, "
+                   "hmac_sha256_hex, stripe, hubspot_v3 (got 'md5')"), std::string::npos) << e;
+  r = load_source("    type: mapped\n    auth: { scheme: stripe }\n    event_name: Lead\n    action_source: website\n");
+  e = all(r);
+  EXPECT_NE(e.find("sources.crm.auth.secret (line 7): required value is missing (scheme stripe)"), std::string::npos)
+      << e;
+  r = load_source("    type: mapped\n    event_name: Lead\n    action_source: website\n");
+  e = all(r);
+  EXPECT_NE(e.find("sources.crm.auth (line 5): missing (use `auth: { scheme: none }`"), std::string::npos) << e;
+  r = load_source("    type: mapped\n    auth: { scheme: hmac_sha256_hex, secret: k }\n    event_name: Lead\n"
+                  "    action_source: website\n");
+  e = all(r);
+  EXPECT_NE(e.find("sources.crm.auth.header (line 7): required for hmac_sha256_hex"), std::string::npos) << e;
+  r = load_source("    type: mapped\n    format: csv\n    delimiter: \"||\"\n    event_name: Lead\n"
+                  "    action_source: website\n");
+  e = all(r);
+  EXPECT_NE(e.find("sources.crm.delimiter (line 8): expected one character such as ',', ';' or '\\t'"),
+            std::string::npos) << e;
+  r = load_source("    type: mapped\n    auth: { scheme: stripe, secret: \"${UNSET}\" }\n    event_name: Lead\n"
+                  "    action_source: website\n");
+  e = all(r);
+  EXPECT_NE(e.find("sources.crm.auth.secret (line 7): environment variable UNSET is not set"), std::string::npos) << e;
+}
+
+TEST(MappedSettings, ConstantsKeepTheirYamlType) {
+  auto r = load_source("    type: mapped\n    format: csv\n    delimiter: \"\\t\"\n    site: shop\n"
+                       "    event_name: Lead\n    action_source: website\n    fields:\n"
+                       "      value: { const: 12.5 }\n      custom_data.n: { const: 7 }\n"
+                       "      custom_data.s: { const: \"7\" }\n      custom_data.b: { const: true }\n"
+                       "      user_data.email_address: email\n      event_time: { from: t }\n");
+  ASSERT_TRUE(r.config) << all(r);
+  const auto& spec = r.config->sources.at(0).mapper->spec();
   EXPECT_EQ(spec.delimiter, '\t');
-  ASSERT_EQ(spec.fields.size(), 5u);
+  ASSERT_EQ(spec.fields.size(), 6u);
   EXPECT_EQ(spec.fields[0].from.at(0).value, 12.5);
   EXPECT_EQ(spec.fields[1].from.at(0).value, 7);
   EXPECT_EQ(spec.fields[2].from.at(0).value, "7");
@@ -250,17 +287,11 @@ TEST(SpecYaml, SecretsAndMisc) {
   EXPECT_EQ(spec.fields[4].from.at(0).path, "email");  // scalar shorthand = from
   ASSERT_TRUE(spec.event_name);
   EXPECT_EQ(spec.event_name->from.at(0).value, "Lead");
-  // Without an env lookup ${...} stays literal (config check without secrets).
-  errs.clear();
-  auto raw = mapping_spec_from_yaml(YAML::Load("name: s\nauth: { scheme: bearer, secret: \"${API_KEY}\" }\n"), errs,
-                                    EnvLookup{});
-  EXPECT_TRUE(errs.empty());
-  EXPECT_EQ(raw.auth.secret, "${API_KEY}");
-  // A list of sources only yields the mapped ones.
-  errs.clear();
-  auto list = mapped_sources_from_yaml(
-      YAML::Load("sources:\n  - name: a\n    type: capi_json\n  - name: b\n    type: mapped\n    format: csv\n"), errs,
-      fake_env());
-  ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0].name, "b");
+}
+
+TEST(MappedSettings, TransformProblems) {
+  EXPECT_EQ(transform_problem("trim"), "");
+  EXPECT_EQ(transform_problem("split: :0"), "");
+  EXPECT_NE(transform_problem("numbr").find("is not a transform (did you mean 'number'?)"), std::string::npos);
+  EXPECT_NE(transform_problem("split:x").find("is not a valid transform: transform 'split' needs"), std::string::npos);
 }
