@@ -29,7 +29,7 @@ const char* kUsage =
     "  validate  --config FILE [--env ENV]   check a configuration without starting (exit 0 valid, 78 invalid);\n"
     "                                        without --env every environment in the file is checked\n"
     "  send      --config FILE [--env ENV] --source NAME FILE   send a CSV/NDJSON file through a mapped source\n"
-    "  normalize FIELD VALUE [--country CC]  show how sidetag normalizes and hashes one user_data value\n"
+    "  normalize [--] FIELD VALUE [--country CC]  show how sidetag normalizes and hashes one user_data value\n"
     "  config reference                      print the configuration reference (Markdown, from the schema tables)\n"
     "  dlq list|replay|purge [options]       the dead-letter store (sidetag dlq for details)\n"
     "  version                               print the version\n"

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "sidetag/app/app.hpp"
@@ -63,11 +64,26 @@ std::string reason_key(const std::string& stage, std::string reason) {
   return stage + ": " + reason;
 }
 
-struct Progress {
+// The progress bar (a terminal) or plain progress lines (anything else). On a terminal it is registered with the
+// logger, which clears the bar before it writes log lines and redraws it after, so warnings appear above the bar.
+struct Progress final : observe::TerminalLine {
   bool tty = isatty(STDERR_FILENO) != 0;
   std::uintmax_t total_bytes = 0;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last;
   int last_decile = -1;
+  std::mutex mu;
+  std::string bar;  // the bar as last drawn (guarded by mu)
+
+  void clear() override {
+    std::lock_guard lock(mu);
+    if (!bar.empty()) std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+  }
+  void redraw() override {
+    std::lock_guard lock(mu);
+    if (!bar.empty()) std::fputs(bar.c_str(), stderr);
+    std::fflush(stderr);
+  }
 
   void update(std::uintmax_t bytes, std::size_t rows, std::size_t rejected, bool final = false) {
     auto now = std::chrono::steady_clock::now();
@@ -78,9 +94,18 @@ struct Progress {
       if (!final && now - last < std::chrono::milliseconds(100)) return;
       last = now;
       const int width = 30, filled = static_cast<int>(frac * width);
-      std::fprintf(stderr, "\r[%s%s] %5.1f%%  %zu rows  %zu rejected  %.0f rows/s ", std::string(filled, '#').c_str(),
-                   std::string(width - filled, ' ').c_str(), frac * 100, rows, rejected, rate);
-      if (final) std::fputc('\n', stderr);
+      char text[256];
+      std::snprintf(text, sizeof text, "\r[%s%s] %5.1f%%  %zu rows  %zu rejected  %.0f rows/s ",
+                    std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(), frac * 100, rows,
+                    rejected, rate);
+      std::lock_guard lock(mu);
+      bar = text;
+      std::fputs(bar.c_str(), stderr);
+      if (final) {
+        std::fputc('\n', stderr);
+        bar.clear();  // the finished bar stays where it is; later lines go below it
+      }
+      std::fflush(stderr);
     } else {
       // Plain progress lines when not on a terminal (CI logs, cron): one per 10 %.
       const int decile = static_cast<int>(frac * 10);
@@ -176,6 +201,10 @@ int send_command(const std::vector<std::string>& args) {
   bool rejects_header_written = false;
 
   Progress progress;
+  if (progress.tty) observe::set_terminal_line(&progress);
+  struct Unregister {
+    ~Unregister() { observe::set_terminal_line(nullptr); }
+  } unregister;
   in.seekg(0, std::ios::end);
   progress.total_bytes = static_cast<std::uintmax_t>(in.tellg());
   in.seekg(0);

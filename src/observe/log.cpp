@@ -18,6 +18,18 @@
 namespace sidetag::observe {
 
 namespace {
+std::mutex g_terminal_mu;
+TerminalLine* g_terminal_line = nullptr;  // guarded by g_terminal_mu
+
+// Writes to stdout with a terminal line (progress bar) cleared before and redrawn after.
+void write_stdout(const char* data, std::size_t size) {
+  std::lock_guard lock(g_terminal_mu);
+  if (g_terminal_line) g_terminal_line->clear();
+  std::fwrite(data, 1, size, stdout);
+  std::fflush(stdout);
+  if (g_terminal_line) g_terminal_line->redraw();
+}
+
 // JSON lines to stdout, buffered. spdlog's stdout sink fflush()es every line and its async logger wakes its thread
 // for every line: on one core that cost ~20 µs per event (bench/README.md). Here a line is written at once when the
 // previous write is 20 ms old (a quiet server's lines appear immediately), and otherwise collected: a burst is
@@ -51,8 +63,7 @@ class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
     last_write_ = now;
     armed_ = false;
     if (buf_.empty()) return;
-    std::fwrite(buf_.data(), 1, buf_.size(), stdout);
-    std::fflush(stdout);
+    write_stdout(buf_.data(), buf_.size());
     buf_.clear();
   }
 
@@ -226,6 +237,11 @@ void log_preformatted(Level level, std::string_view fields) {
   } else {
     std::fputs((line + "\n").c_str(), stdout);
   }
+}
+
+void set_terminal_line(TerminalLine* line) {
+  std::lock_guard lock(g_terminal_mu);
+  g_terminal_line = line;
 }
 
 void flush_logs() {

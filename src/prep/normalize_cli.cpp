@@ -9,7 +9,8 @@ namespace sidetag::prep {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: sidetag normalize FIELD VALUE [--country CC]\n"
+    "usage: sidetag normalize [--country CC] [--] FIELD VALUE [--country CC]\n"
+    "  VALUE may start with '-'; `--` ends the options.\n"
     "  FIELD: em ph fn ln ge db ct st zp country external_id f5first f5last fi dobd dobm doby\n";
 
 int usage(std::ostream& out, const std::string& why) {
@@ -35,6 +36,16 @@ int normalize_command(const std::vector<std::string>& args, std::ostream& out) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     std::string country;
+    if (a == "--") {  // end of options: the rest is FIELD and VALUE, whatever they look like
+      positional.insert(positional.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      break;
+    }
+    // The argument after FIELD is the VALUE even when it starts with '-' (`ct ---Sarah---`), unless it is an option.
+    const bool is_option = a == "--country" || a.rfind("--country=", 0) == 0 || a == "--help" || a == "-h";
+    if (positional.size() == 1 && !is_option) {
+      positional.push_back(a);
+      continue;
+    }
     if (a == "--country") {
       if (i + 1 >= args.size()) return usage(out, "--country needs a value");
       country = args[++i];

@@ -142,7 +142,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return close();
     }
     busy_ = true;
-    if (ec == bhttp::error::header_limit) return reject(431, "request header too large");
+    if (ec == bhttp::error::header_limit) {
+      // The limit counts the request line too: a target longer than the whole header budget is a long URI (414),
+      // not large headers (431).
+      if (request_line_exceeds_limit()) return reject(414, "request line too long");
+      return reject(431, "request header too large");
+    }
     // Beast checks Content-Length against the body limit while parsing the header.
     if (ec == bhttp::error::body_limit) {
       return reject(413, "body larger than " + std::to_string(shared_->cfg.max_body_bytes) + " bytes");
@@ -167,6 +172,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return;
     }
     read_body();
+  }
+
+  // After a header_limit error: whether the request line is to blame. Beast parses (and consumes) the start line
+  // before the fields, so an empty target means the start line itself did not fit in the header budget.
+  bool request_line_exceeds_limit() const {
+    const auto& req = parser_->get();
+    if (req.target().empty()) return true;
+    return req.target().size() + req.method_string().size() + 10 > shared_->cfg.max_request_line;
   }
 
   void read_body() {

@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import re
 import os
 import subprocess
 import tempfile
@@ -212,6 +213,70 @@ class SendCsvTest(unittest.TestCase):
             self.assertEqual(r2.returncode, 3)
             ids2 = {e["event_id"] for e in fake.delivered_events()}
             self.assertEqual(ids2, ids)
+        finally:
+            fake.stop()
+
+    def test_warnings_appear_above_the_progress_bar_on_a_terminal(self):
+        """On a terminal, a warning logged while the bar is drawn starts its own line instead of continuing the
+        bar's line (the bar is cleared before and redrawn after each write of log lines)."""
+        import pty
+        import select
+        fake = FakeGraph().start()
+        d = tempfile.mkdtemp()
+        try:
+            source = textwrap.dedent("""\
+              pos:
+                type: mapped
+                format: csv
+                auth: { scheme: none }
+                site: shop
+                action_source: physical_store
+                event_name: Purchase
+                event_id: { from: [receipt] }
+                fields:
+                  event_time: { from: sold_at, transforms: ["date:unix"] }
+                  value: { from: total, transforms: [number] }
+                  currency: { const: EUR }
+                  user_data.email_address: { from: email }
+            """)
+            cfg_path = os.path.join(d, "c.yaml")
+            with open(cfg_path, "w") as f:
+                f.write(base_config(f"http://127.0.0.1:{fake.port}", d, sources=source))
+            csv_path = os.path.join(d, "sales.csv")
+            now = int(time.time()) - 60
+            with open(csv_path, "w") as f:
+                f.write("receipt,sold_at,total,email\n")
+                for i in range(60000):
+                    f.write(f"R{i},{now},9.99,c{i}@example.com\n")
+            fake.configure(fail_rate=0.4)  # each failed Graph request is a warning, logged while the bar runs
+            master, slave = pty.openpty()
+            p = subprocess.Popen([BIN, "send", "--config", cfg_path, "--env", "test", "--source", "pos", csv_path],
+                                 stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
+                                 env=dict(os.environ, META_TOKEN=TOKEN))
+            os.close(slave)
+            out = b""
+            while True:
+                ready, _, _ = select.select([master], [], [], 120)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            p.wait(timeout=120)
+            os.close(master)
+            text = out.decode("utf-8", "replace")
+            self.assertIn("rows/s", text)  # the bar was drawn
+            # Every JSON log line must start a line of its own (after the bar was cleared with ESC[K).
+            log_lines = [l for l in text.split("\n") if '"ts":"' in l and '"level":' in l]
+            self.assertGreater(len(log_lines), 5, text[-2000:])  # the warnings were logged
+            for line in log_lines:
+                prefix = line[:line.index("{")]
+                self.assertTrue(prefix in ("", "\r") or prefix.endswith("\x1b[K"),
+                                "a log line continues the progress bar's line: %r" % line[:160])
         finally:
             fake.stop()
 

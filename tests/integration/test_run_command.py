@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -49,6 +50,14 @@ class RunCommandTest(unittest.TestCase):
                 records = [json.loads(l) for l in f.read().splitlines() if l]
             em = records[-1]["body"]["data"][0]["user_data"]["em"]
             self.assertEqual(em, [hashlib.sha256(b"jane.doe@example.com").hexdigest()])
+            # Nothing leaves the machine in dev: an unknown path is the JSON 404, not a proxy attempt to Google.
+            try:
+                urllib.request.urlopen("http://127.0.0.1:8080/no-such-route", timeout=5)
+                self.fail("GET /no-such-route did not fail")
+            except urllib.error.HTTPError as e:
+                body = e.read()
+                self.assertEqual(e.code, 404, body)
+                self.assertEqual(json.loads(body)["error"]["status"], 404)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             self.assertEqual(proc.wait(30), 0)

@@ -31,6 +31,17 @@ void json_escape(std::string& out, std::string_view s);
 void flush_logs();
 void shutdown_logging();
 
+// Something else drawing a line on the terminal (`sidetag send`'s progress bar). While set, every write of log
+// lines to stdout is wrapped in clear() and redraw(), so a log line appears above the bar, never inside it. The
+// object must outlive its registration; set nullptr to remove it.
+class TerminalLine {
+ public:
+  virtual ~TerminalLine() = default;
+  virtual void clear() = 0;
+  virtual void redraw() = 0;
+};
+void set_terminal_line(TerminalLine* line);
+
 // Replaces every occurrence of any secret in text with "[redacted]". Exposed for the sandbox recorder and traces.
 std::string scrub_secrets(std::string text);
 

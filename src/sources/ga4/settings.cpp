@@ -189,8 +189,10 @@ const Schema<ProxyForm>& proxy_schema() {
   return s;
 }
 
-// Default: the sGTM URL when passthrough goes to one, else Google's tag server.
+// Default: the sGTM URL when passthrough goes to one; off when passthrough is off (nothing is sent to Google unless
+// asked for); else Google's tag server.
 std::string default_proxy_url(const Ga4SiteConfig& g) {
+  if (g.passthrough == PassthroughMode::off) return {};
   return g.passthrough == PassthroughMode::sgtm ? g.passthrough_url : "https://www.googletagmanager.com";
 }
 
@@ -253,8 +255,11 @@ const Schema<Ga4SiteConfig>& site_settings_schema() {
       passthrough_schema().document(path + ".", PassthroughForm{}, out);
     };
     s.custom("proxy", "`off`, URL or mapping",
-             "Reverse proxy for paths sidetag does not serve (`/gtm.js`, `/gtag/js`, `/ns.html`).", read_proxy)
-        .default_doc("the sGTM URL with `passthrough: {sgtm: ...}`, else `https://www.googletagmanager.com`");
+             "Reverse proxy for paths sidetag does not serve (`/gtm.js`, `/gtag/js`, `/ns.html`); `off`: they get "
+             "the JSON 404.",
+             read_proxy)
+        .default_doc("the sGTM URL with `passthrough: {sgtm: ...}`, `off` with `passthrough: off`, else "
+                     "`https://www.googletagmanager.com`");
     s.last().document_children = [](const std::string& path, std::vector<config::KeyDoc>& out) {
       proxy_schema().document(path + ".", ProxyForm{}, out);
     };

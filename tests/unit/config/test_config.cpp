@@ -236,3 +236,33 @@ TEST_F(ConfigTest, OptionsThatDoNothingAreErrors) {
   r = load(std::string(kBase) + "identity:\n  enabled: false\n");
   EXPECT_TRUE(r.config) << all(r);
 }
+
+// With the passthrough off and no proxy set, nothing goes to Google: the proxy is off too (unknown paths get the
+// JSON 404). The dev environment of the shipped example turns both off.
+TEST_F(ConfigTest, ProxyDefaultFollowsThePassthrough) {
+  auto site = [](const std::string& ga4) {
+    return "meta: {dispatch: sandbox}\nsites:\n  shop:\n    ga4: " + ga4 + "\n";
+  };
+  auto r = load(site("{measurement_ids: [G-1]}"));
+  ASSERT_TRUE(r.config) << all(r);
+  EXPECT_EQ(r.config->sites[0].ga4.proxy_url, "https://www.googletagmanager.com");
+  r = load(site("{measurement_ids: [G-1], passthrough: off}"));
+  ASSERT_TRUE(r.config) << all(r);
+  EXPECT_EQ(r.config->sites[0].ga4.proxy_url, "");
+  r = load(site("{measurement_ids: [G-1], passthrough: off, proxy: https://tags.example}"));
+  ASSERT_TRUE(r.config) << all(r);
+  EXPECT_EQ(r.config->sites[0].ga4.proxy_url, "https://tags.example");
+  r = load(site("{measurement_ids: [G-1], passthrough: {sgtm: https://old.example/}}"));
+  ASSERT_TRUE(r.config) << all(r);
+  EXPECT_EQ(r.config->sites[0].ga4.proxy_url, "https://old.example");
+
+  std::ifstream in(std::string(SIDETAG_SOURCE_DIR) + "/config/sidetag.yaml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto dev = load(ss.str(), "dev");
+  ASSERT_TRUE(dev.config) << all(dev);
+  for (const auto& s : dev.config->sites) {
+    EXPECT_EQ(s.ga4.proxy_url, "") << s.id;
+    EXPECT_EQ(s.ga4.passthrough, PassthroughMode::off) << s.id;
+  }
+}

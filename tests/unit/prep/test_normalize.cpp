@@ -366,6 +366,23 @@ TEST(Cli, AlreadyHashedAndErrors) {
   EXPECT_TRUE(nlohmann::json::accept(binary.out));
 }
 
+// A value that starts with dashes is a value, after FIELD or after `--` (issue: `ct ---Sarah---` was refused as an
+// unknown option).
+TEST(Cli, ValuesThatLookLikeOptions) {
+  auto r = cli({"ct", "---Sarah---"});
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["input"], "---Sarah---");
+  auto sep = cli({"--", "fn", "--Sarah"});
+  EXPECT_EQ(sep.rc, 0) << sep.out;
+  EXPECT_EQ(nlohmann::json::parse(sep.out)["input"], "--Sarah");
+  auto both = cli({"--country", "GB", "--", "ph", "-07700 900123"});
+  EXPECT_EQ(both.rc, 0) << both.out;
+  EXPECT_EQ(nlohmann::json::parse(both.out)["normalized"], "447700900123");
+  auto opt = cli({"ph", "--country", "GB", "07700 900123"});
+  EXPECT_EQ(opt.rc, 0) << opt.out;
+  EXPECT_EQ(nlohmann::json::parse(opt.out)["normalized"], "447700900123");
+}
+
 TEST(Cli, UsageErrors) {
   EXPECT_EQ(cli({}).rc, 2);
   EXPECT_EQ(cli({"em"}).rc, 2);
